@@ -1,0 +1,83 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// billing-worker: a pure core (`BillingCore`) wrapped by thin adapters for PostgreSQL
+/// (libpq), HTTP (Hummingbird), Stripe's REST API (libcurl) and the command line.
+let package = Package(
+    name: "billing-worker",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "billing-worker", targets: ["BillingWorker"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
+    ],
+    targets: [
+        // C libraries.
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("curl")]),
+
+        // Pure core: event decoding, signatures, the billing state machine, alert rules. No I/O.
+        .target(name: "BillingCore", dependencies: ["COpenSSL"]),
+
+        // Adapters.
+        .target(name: "BillingPostgres", dependencies: [
+            "BillingCore", "CLibPQ",
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "StripeAPI", dependencies: [
+            "BillingCore", "CCurlShim",
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "BillingServer", dependencies: [
+            "BillingCore", "BillingPostgres",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .executableTarget(name: "BillingWorker", dependencies: [
+            "BillingCore", "BillingPostgres", "BillingServer", "StripeAPI",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+
+        // Test support and tests.
+        .target(name: "BillingTestSupport", dependencies: [
+            "BillingCore", "BillingPostgres", "COpenSSL",
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        .testTarget(name: "BillingCoreTests", dependencies: [
+            "BillingCore",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ], path: "Tests/BillingCoreTests"),
+        .testTarget(name: "BillingPostgresTests", dependencies: [
+            "BillingCore", "BillingPostgres", "BillingTestSupport",
+        ]),
+        .testTarget(name: "BillingServerTests", dependencies: [
+            "BillingCore", "BillingPostgres", "BillingServer", "BillingTestSupport", "StripeAPI",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,20 @@
+/// A client's billing status. Raw values are the labels of the PostgreSQL enum
+/// `"BillingStatus"` (SPEC §3), in the same order.
+public enum BillingStatus: String, CaseIterable, Sendable, Hashable, Codable {
+    case pending = "PENDING"
+    case trialing = "TRIALING"
+    case active = "ACTIVE"
+    case pastDue = "PAST_DUE"
+    case unpaid = "UNPAID"
+    case paused = "PAUSED"
+    case canceled = "CANCELED"
+}
+
+/// Who is paying for a client. Raw values are the labels of the PostgreSQL enum
+/// `"PaymentSource"` (SPEC §3), in the same order.
+public enum PaymentSource: String, CaseIterable, Sendable, Hashable, Codable {
+    case none = "NONE"
+    case stripe = "STRIPE"
+    case manual = "MANUAL"
+    case waived = "WAIVED"
+}

@@ -1,0 +1,109 @@
+import CLibPQ
+import NIOPosix
+import Synchronization
+
+/// One libpq connection, driven by a thread of its own.
+///
+/// libpq is blocking: every call on the connection runs on the connection's dedicated
+/// thread (a one-thread `NIOThreadPool`), never on Swift's cooperative pool, and one call at a
+/// time (the handle sits behind a mutex). When the server restarts, the next use resets the
+/// connection (`PQreset`) before running the caller's work.
+public final class PGConnection: Sendable {
+    private struct Handle: ~Copyable {
+        var conn: OpaquePointer?
+        let state = PGConnectionState()
+    }
+
+    private let handle: Mutex<Handle>
+    private let thread: NIOThreadPool
+    public let url: String
+
+    private init(url: String, conn: consuming sending OpaquePointer?, thread: NIOThreadPool) {
+        self.url = url
+        self.handle = Mutex(Handle(conn: conn))
+        self.thread = thread
+    }
+
+    deinit {
+        handle.withLock { h in
+            if let c = h.conn { PQfinish(c) }
+            h.conn = nil
+        }
+        thread.shutdownGracefully { _ in }
+    }
+
+    /// Opens a connection. Throws `PostgresError` (kind `.connectionUnavailable`) when the
+    /// server cannot be reached; the message never contains the password.
+    public static func connect(_ url: String) async throws -> PGConnection {
+        let thread = NIOThreadPool(numberOfThreads: 1)
+        thread.start()
+        do {
+            let conn: PGConnection = try await thread.runIfActive {
+                let c = openConnection(url)
+                guard PQstatus(c) == CONNECTION_OK else {
+                    let message = c.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
+                    if let c { PQfinish(c) }
+                    throw PostgresError(kind: .connectionUnavailable, message: message)
+                }
+                return PGConnection(url: url, conn: c, thread: thread)
+            }
+            return conn
+        } catch {
+            try? await thread.shutdownGracefully()
+            throw error
+        }
+    }
+
+    /// Runs `body` with exclusive use of the connection on its own thread.
+    /// Resets a broken connection first. Return only Sendable values.
+    public func withSession<T: Sendable>(_ body: @escaping @Sendable (PGSession) throws -> T) async throws -> T {
+        try await thread.runIfActive {
+            try self.handle.withLock { h throws -> T in
+                if h.conn == nil || PQstatus(h.conn) != CONNECTION_OK {
+                    try Self.reset(&h)
+                }
+                return try body(PGSession(conn: h.conn!, state: h.state))
+            }
+        }
+    }
+
+    /// True when libpq reports the connection as good (a cheap local check, no round trip).
+    public var isHealthy: Bool {
+        handle.withLock { h in h.conn != nil && PQstatus(h.conn) == CONNECTION_OK }
+    }
+
+    /// Closes the connection and stops its thread.
+    public func close() async {
+        handle.withLock { h in
+            if let c = h.conn { PQfinish(c) }
+            h.conn = nil
+        }
+        try? await thread.shutdownGracefully()
+    }
+
+    private static func reset(_ h: inout Handle) throws {
+        h.state.prepared.removeAll()
+        if let c = h.conn {
+            PQreset(c)
+            if PQstatus(c) == CONNECTION_OK { return }
+            let message = String(cString: PQerrorMessage(c))
+            throw PostgresError(kind: .connectionUnavailable, message: message)
+        }
+        throw PostgresError(kind: .connectionUnavailable, message: "connection closed")
+    }
+
+    /// `PQconnectdbParams` with a default connect timeout, which the URL may override.
+    private static func openConnection(_ url: String) -> OpaquePointer? {
+        let keywords = ["connect_timeout", "application_name", "dbname"]
+        let values = ["5", "billing-worker", url]
+        let k = keywords.map { strdup($0) }
+        let v = values.map { strdup($0) }
+        defer {
+            k.forEach { free($0) }
+            v.forEach { free($0) }
+        }
+        let kp: [UnsafePointer<CChar>?] = k.map { $0.map { UnsafePointer($0) } } + [nil]
+        let vp: [UnsafePointer<CChar>?] = v.map { $0.map { UnsafePointer($0) } } + [nil]
+        return PQconnectdbParams(kp, vp, 1)
+    }
+}

@@ -1,0 +1,149 @@
+import CLibPQ
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Exclusive, synchronous use of one libpq connection on that connection's own thread.
+///
+/// A session exists only inside `PGConnection.withSession` (or the pool's equivalents);
+/// it must not escape. Every method blocks its thread, never Swift's cooperative pool.
+public struct PGSession {
+    let conn: OpaquePointer
+    let state: PGConnectionState
+
+    /// Runs one statement with its binds and returns its rows.
+    @discardableResult
+    public func query(_ query: PGQuery) throws(PostgresError) -> PGRows {
+        try withCParams(query.binds) { values throws(PostgresError) in
+            let res = PQexecParams(conn, query.sql, Int32(values.count), nil, values, nil, nil, 0)
+            return try consume(res)
+        }
+    }
+
+    /// Runs one statement as a named prepared statement, preparing it once per connection.
+    /// For the hot path: the server parses and plans the statement once.
+    @discardableResult
+    public func prepared(_ name: String, _ query: PGQuery) throws(PostgresError) -> PGRows {
+        if !state.prepared.contains(name) {
+            let res = PQprepare(conn, name, query.sql, Int32(query.binds.count), nil)
+            _ = try consume(res)
+            state.prepared.insert(name)
+        }
+        return try withCParams(query.binds) { values throws(PostgresError) in
+            let res = PQexecPrepared(conn, name, Int32(values.count), values, nil, nil, 0)
+            return try consume(res)
+        }
+    }
+
+    /// Runs a script of one or more statements without binds (migrations, DDL).
+    public func execute(script: String) throws(PostgresError) {
+        _ = try consume(PQexec(conn, script))
+    }
+
+    /// Runs `body` in a transaction: COMMIT when it returns, ROLLBACK when it throws.
+    public func transaction<T>(_ body: (PGSession) throws -> T) throws -> T {
+        try execute(script: "BEGIN")
+        do {
+            let value = try body(self)
+            try execute(script: "COMMIT")
+            return value
+        } catch {
+            try? execute(script: "ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Runs `body` inside a savepoint: on throw, only its own work is rolled back.
+    public func savepoint<T>(_ name: String = "event", _ body: (PGSession) throws -> T) throws -> T {
+        try execute(script: "SAVEPOINT \(name)")
+        do {
+            let value = try body(self)
+            try execute(script: "RELEASE SAVEPOINT \(name)")
+            return value
+        } catch {
+            try? execute(script: "ROLLBACK TO SAVEPOINT \(name)")
+            try? execute(script: "RELEASE SAVEPOINT \(name)")
+            throw error
+        }
+    }
+
+    /// Waits up to `timeoutMilliseconds` for NOTIFY messages on channels this connection LISTENs to.
+    public func waitForNotifications(timeoutMilliseconds: Int32) throws(PostgresError) -> [(channel: String, payload: String)] {
+        var out = drainNotifications()
+        if !out.isEmpty { return out }
+        var fd = pollfd(fd: PQsocket(conn), events: Int16(POLLIN), revents: 0)
+        let ready = poll(&fd, 1, timeoutMilliseconds)
+        if ready > 0 {
+            guard PQconsumeInput(conn) == 1 else { throw connectionError() }
+            out = drainNotifications()
+        }
+        return out
+    }
+
+    private func drainNotifications() -> [(channel: String, payload: String)] {
+        var out: [(String, String)] = []
+        while let n = PQnotifies(conn) {
+            out.append((String(cString: n.pointee.relname), String(cString: n.pointee.extra)))
+            PQfreemem(n)
+        }
+        return out
+    }
+
+    func connectionError() -> PostgresError {
+        PostgresError(kind: .connectionUnavailable, message: String(cString: PQerrorMessage(conn)))
+    }
+
+    private func consume(_ res: OpaquePointer?) throws(PostgresError) -> PGRows {
+        guard let res else { throw connectionError() }
+        defer { PQclear(res) }
+        switch PQresultStatus(res) {
+        case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+            break
+        default:
+            let sqlState = PQresultErrorField(res, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            let message = PQresultErrorField(res, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
+                ?? String(cString: PQresultErrorMessage(res))
+            if PQstatus(conn) != CONNECTION_OK {
+                throw PostgresError(kind: .connectionUnavailable, sqlState: sqlState, message: message)
+            }
+            throw PostgresError(kind: .statement, sqlState: sqlState, message: message)
+        }
+        let nFields = Int(PQnfields(res))
+        let nRows = Int(PQntuples(res))
+        var columns: [String] = []
+        columns.reserveCapacity(nFields)
+        for c in 0..<nFields { columns.append(String(cString: PQfname(res, Int32(c)))) }
+        var values: [[String?]] = []
+        values.reserveCapacity(nRows)
+        for r in 0..<nRows {
+            var row: [String?] = []
+            row.reserveCapacity(nFields)
+            for c in 0..<nFields {
+                if PQgetisnull(res, Int32(r), Int32(c)) == 1 {
+                    row.append(nil)
+                } else {
+                    row.append(String(cString: PQgetvalue(res, Int32(r), Int32(c))))
+                }
+            }
+            values.append(row)
+        }
+        let affected = Int(String(cString: PQcmdTuples(res))) ?? 0
+        return PGRows(columns: columns, values: values, affectedRows: affected)
+    }
+}
+
+/// Per-connection state that lives as long as the connection: names of prepared statements.
+/// Touched only by the thread that holds the connection's lock.
+final class PGConnectionState {
+    var prepared: Set<String> = []
+}
+
+private func withCParams<T>(
+    _ binds: [String?], _ body: ([UnsafePointer<CChar>?]) throws(PostgresError) -> T
+) throws(PostgresError) -> T {
+    let copies = binds.map { $0.flatMap { strdup($0) } }
+    defer { copies.forEach { free($0) } }
+    return try body(copies.map { $0.map { UnsafePointer($0) } })
+}

@@ -1,0 +1,57 @@
+/// Why a PostgreSQL operation failed. One error type for the module (style §3.5).
+///
+/// `sqlState` is PostgreSQL's five-character SQLSTATE when the server sent one; `nil` for
+/// client-side failures such as a refused connection. `message` is PostgreSQL's own text,
+/// which never contains bind values (they travel separately from the SQL).
+public struct PostgresError: Error, Sendable, CustomStringConvertible {
+    /// Broad kinds that callers branch on.
+    public enum Kind: Sendable, Hashable {
+        /// The server could not be reached, or the connection broke: retry later (HTTP 503).
+        case connectionUnavailable
+        /// The server rejected a statement; see `sqlState`.
+        case statement
+        /// The pool was shut down.
+        case poolClosed
+    }
+
+    public let kind: Kind
+    public let sqlState: String?
+    public let message: String
+
+    public init(kind: Kind, sqlState: String? = nil, message: String) {
+        self.kind = kind
+        self.sqlState = sqlState
+        self.message = message.trimmingTrailingNewlines()
+    }
+
+    public var description: String {
+        if let sqlState { return "PostgreSQL error \(sqlState): \(message)" }
+        return "PostgreSQL: \(message)"
+    }
+
+    /// True for SQLSTATE class 08 (connection exception) and for client-side connection failures.
+    public var isConnectionFailure: Bool {
+        kind == .connectionUnavailable || (sqlState?.hasPrefix("08") ?? false)
+            || sqlState == "57P01" || sqlState == "57P02" || sqlState == "57P03"
+    }
+}
+
+/// SQLSTATEs the code branches on, by name.
+public enum SQLState {
+    public static let uniqueViolation = "23505"
+    public static let undefinedColumn = "42703"
+    public static let cardinalityViolation = "21000"
+    public static let serializationFailure = "40001"
+    public static let deadlockDetected = "40P01"
+    public static let duplicateDatabase = "42P04"
+    public static let invalidCatalogName = "3D000"
+    public static let raiseException = "P0001"
+}
+
+extension String {
+    func trimmingTrailingNewlines() -> String {
+        var s = Substring(self)
+        while let last = s.last, last == "\n" || last == " " { s = s.dropLast() }
+        return String(s)
+    }
+}
