@@ -1,0 +1,83 @@
+import COpenSSL
+
+/// HMAC-SHA256 through OpenSSL's one-shot `HMAC()` (not deprecated in OpenSSL 3, unlike `HMAC_CTX_*`),
+/// plus the lowercase-hex form Stripe puts in `v1=` and the constant-time comparison used on it.
+///
+/// Public so that test support can sign payloads exactly as the verifier checks them.
+public enum HMACSHA256 {
+    /// Length of a MAC in bytes.
+    public static let byteCount = 32
+    /// Length of a MAC in lowercase hex characters.
+    public static let hexCount = 64
+
+    /// The HMAC-SHA256 of `message` under `key`.
+    /// - Parameters:
+    ///   - key: The key bytes; for Stripe, the endpoint secret's UTF-8 bytes, `whsec_` prefix included.
+    ///   - message: The bytes to authenticate.
+    public static func mac(key: [UInt8], message: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: byteCount)
+        key.withUnsafeBytes { key in
+            message.withUnsafeBytes { message in
+                out.withUnsafeMutableBufferPointer { out in
+                    mac(key: key, message: message, into: out)
+                }
+            }
+        }
+        return out
+    }
+
+    /// `bytes` as lowercase hexadecimal, two characters per byte.
+    public static func lowercaseHex(_ bytes: [UInt8]) -> String {
+        bytes.withUnsafeBufferPointer { bytes in
+            String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+                writeLowercaseHex(bytes, into: out)
+                return bytes.count * 2
+            }
+        }
+    }
+
+    /// Writes the MAC of `message` under `key` into the first ``byteCount`` bytes of `out`.
+    static func mac(key: UnsafeRawBufferPointer, message: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<UInt8>) {
+        precondition(out.count >= byteCount, "output buffer too small for HMAC-SHA256")
+        precondition(key.count <= Int(Int32.max), "HMAC key too long")
+        var length: UInt32 = 0
+        // OpenSSL accepts (NULL, 0) for an empty key or message.
+        let result = HMAC(
+            EVP_sha256(),
+            key.baseAddress, Int32(key.count),
+            message.baseAddress?.assumingMemoryBound(to: UInt8.self), message.count,
+            out.baseAddress, &length
+        )
+        precondition(result != nil && length == UInt32(byteCount), "OpenSSL HMAC-SHA256 failed")
+    }
+
+    /// Writes `bytes` as lowercase hex into the first `2 * bytes.count` bytes of `out`.
+    static func writeLowercaseHex(_ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) {
+        precondition(out.count >= bytes.count * 2, "output buffer too small for hex")
+        for (offset, byte) in bytes.enumerated() {
+            out[2 * offset] = hexDigit(byte >> 4)
+            out[2 * offset + 1] = hexDigit(byte & 0x0F)
+        }
+    }
+
+    @inline(__always)
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") &+ nibble : UInt8(ascii: "a") &+ (nibble &- 10)
+    }
+
+    /// Whether `expected` and `candidate` hold the same bytes, in time independent of where they
+    /// differ (`CRYPTO_memcmp`). Lengths are not secret: different lengths return `false` at once.
+    static func constantTimeEquals(_ expected: UnsafeBufferPointer<UInt8>, _ candidate: Substring.UTF8View) -> Bool {
+        guard candidate.count == expected.count else { return false }
+        guard let expectedBase = expected.baseAddress, !expected.isEmpty else { return true }
+        if let equal = candidate.withContiguousStorageIfAvailable({ candidate in
+            CRYPTO_memcmp(expectedBase, candidate.baseAddress!, expected.count) == 0
+        }) {
+            return equal
+        }
+        let copy = Array(candidate)
+        return copy.withUnsafeBufferPointer { candidate in
+            CRYPTO_memcmp(expectedBase, candidate.baseAddress!, expected.count) == 0
+        }
+    }
+}
