@@ -31,7 +31,7 @@ let package = Package(
 
         // Adapters.
         .target(name: "BillingPostgres", dependencies: [
-            "BillingCore", "CLibPQ",
+            "BillingCore", "CLibPQ", "COpenSSL",
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -76,6 +76,8 @@ let package = Package(
             "BillingCore", "BillingPostgres", "BillingServer", "BillingTestSupport", "StripeAPI",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
     ],
