@@ -1,0 +1,85 @@
+import BillingCore
+
+/// The processor's handler: decodes a stored event, resolves its client, runs the billing
+/// state machine on the client's locked rows and writes the decision (SPEC §5, §6).
+///
+/// Runs inside the queue's transaction and the event's savepoint, so the event's status,
+/// `client_billing`, `client_controls`, alerts and re-queued events commit together.
+public struct BillingEventHandler: EventHandler {
+    /// `STRIPE_LIVEMODE`: events of the other mode are ignored.
+    public let livemode: Bool?
+    /// Called with every decision written (metrics); runs before the commit.
+    public let observe: @Sendable (BillingDecision) -> Void
+
+    public init(livemode: Bool?, observe: @escaping @Sendable (BillingDecision) -> Void = { _ in }) {
+        self.livemode = livemode
+        self.observe = observe
+    }
+
+    /// Why an event could not be processed (it is retried, then `failed`).
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public func handle(_ event: ClaimedEvent, in session: PGSession, now: Int64) throws -> EventDisposition {
+        guard let payload = event.payload else {
+            throw Failure(description: "the event's payload was pruned; it cannot be processed again")
+        }
+        let decoded: BillingEvent
+        do {
+            decoded = try BillingEvent.decode(payload: Array(payload.utf8))
+        } catch {
+            throw Failure(description: "the stored payload does not decode: \(error.message)")
+        }
+        if case .ignored = decoded.kind { return .ignored(clientId: nil) }
+        if let livemode, decoded.livemode != livemode { return .ignored(clientId: nil) }
+
+        guard let clientId = try Self.resolve(decoded.resolutionKeys, in: session),
+              let state = try ClientStateStore.lock(clientId: clientId, in: session)
+        else { return .unmatched }
+
+        let decision = BillingStateMachine.decide(
+            billing: state.billing, controls: state.controls, event: decoded, now: now, expectedLivemode: livemode)
+        try ClientStateStore.write(decision, in: session)
+        try Self.requeue(after: decision, clientId: clientId, except: event.rowId, in: session)
+        observe(decision)
+        if decision.outcome == .ignored { return .ignored(clientId: clientId) }
+        return .processed(outcome: decision.outcome.rawValue, clientId: clientId)
+    }
+
+    /// SPEC §5 client resolution, in the order `ClientResolutionKeys` documents.
+    static func resolve(_ keys: ClientResolutionKeys, in session: PGSession) throws -> String? {
+        if let customer = keys.customerId,
+           let id = try session.prepared("resolve_customer", "SELECT client_id FROM client_billing WHERE stripe_customer_id = \(customer)").first?.string("client_id") {
+            return id
+        }
+        if let subscription = keys.subscriptionId,
+           let id = try session.prepared("resolve_subscription", "SELECT client_id FROM client_billing WHERE stripe_subscription_id = \(subscription)").first?.string("client_id") {
+            return id
+        }
+        for candidate in keys.candidateClientIds {
+            if try !session.prepared("resolve_client", "SELECT 1 AS one FROM clients WHERE id = \(candidate)").isEmpty {
+                return candidate
+            }
+        }
+        return nil
+    }
+
+    /// Re-queues what the decision unblocked: the client's `superseded` events (a subscription
+    /// became current, or the current one ended) and the `unmatched` events of a newly linked
+    /// customer. They become due now and are claimed in `created` order.
+    static func requeue(after decision: BillingDecision, clientId: String, except rowId: Int64, in session: PGSession) throws {
+        if decision.requeuesSupersededEvents {
+            try session.prepared("requeue_superseded", """
+                UPDATE billing_events SET status = 'received', outcome = NULL, next_attempt_at = now()
+                WHERE client_id = \(clientId) AND status = 'processed' AND outcome = 'superseded' AND id <> \(rowId)
+                """)
+        }
+        if let customer = decision.linkedCustomerId {
+            try session.prepared("requeue_unmatched", """
+                UPDATE billing_events SET status = 'received', next_attempt_at = now()
+                WHERE status = 'unmatched' AND stripe_customer_id = \(customer) AND id <> \(rowId)
+                """)
+        }
+    }
+}

@@ -1,0 +1,183 @@
+import BillingCore
+
+/// A stored event claimed for processing, as the handler sees it.
+public struct ClaimedEvent: Sendable {
+    /// `billing_events.id`.
+    public let rowId: Int64
+    public let stripeEventId: String
+    public let type: String
+    /// Stripe's `created`, unix seconds.
+    public let created: Int64
+    public let livemode: Bool?
+    /// The stored body; `nil` once `prune` cleared it.
+    public let payload: String?
+    /// Attempts made before this one.
+    public let attempts: Int
+    public let clientId: String?
+    public let customerId: String?
+    public let subscriptionId: String?
+    public let source: String
+}
+
+/// What the handler decided for one event. The queue writes it to the event's row.
+public enum EventDisposition: Sendable, Equatable {
+    /// Processed with an outcome (`applied`, `no_change`, `stale`, `pinned`, `superseded`).
+    case processed(outcome: String, clientId: String?)
+    /// A type (or livemode) the product does not act on: status `ignored`, outcome `ignored`.
+    case ignored(clientId: String?)
+    /// No client could be resolved: parked as `unmatched` until a later event links its customer.
+    case unmatched
+}
+
+/// The seam between the queue and the billing rules. Runs on the processing connection's
+/// thread, inside the batch transaction and a savepoint of its own, so every write it makes
+/// commits together with the event's status — or not at all.
+public protocol EventHandler: Sendable {
+    func handle(_ event: ClaimedEvent, in session: PGSession, now: Int64) throws -> EventDisposition
+}
+
+/// Counts of one processing batch, for logs and metrics.
+public struct BatchReport: Sendable, Equatable {
+    public var claimed = 0
+    public var processed = 0
+    public var ignored = 0
+    public var unmatched = 0
+    public var retried = 0
+    public var failed = 0
+    /// Per event: (stripe event id, type, disposition or error, seconds spent).
+    public var events: [ProcessedEventRecord] = []
+    public init() {}
+}
+
+/// One processed event, for logs and metrics.
+public struct ProcessedEventRecord: Sendable, Equatable {
+    public let stripeEventId: String
+    public let type: String
+    /// `processed`, `ignored`, `unmatched`, `retry` or `failed`.
+    public let status: String
+    public let outcome: String?
+    public let seconds: Double
+}
+
+/// Claiming and settling events in `billing_events`.
+///
+/// Crash safety (SPEC §9): claimed rows stay locked (`FOR UPDATE SKIP LOCKED`) by the
+/// transaction that processes them. A worker that dies loses its connection, PostgreSQL
+/// rolls its transaction back and releases the locks, and another worker claims the events;
+/// nothing is half-applied and a slow worker can never commit an event that another worker
+/// finished, because nobody else could claim it while its lock was held.
+public struct EventQueue: Sendable {
+    /// Backoff and the attempt limit (SPEC §6, §10: `BILLING_MAX_ATTEMPTS`, default 8).
+    public var retryPolicy: RetryPolicy
+    /// Events claimed per batch transaction.
+    public var batchSize: Int
+
+    public init(retryPolicy: RetryPolicy = RetryPolicy(), batchSize: Int = 64) {
+        self.retryPolicy = retryPolicy
+        self.batchSize = batchSize
+    }
+
+    /// Claims up to `batchSize` due events, oldest Stripe `created` first (ties by id), and
+    /// settles each through `handler` in a savepoint of one transaction.
+    public func processBatch(
+        handler: some EventHandler, in session: PGSession, now: Int64, clock: @Sendable () -> Double
+    ) throws -> BatchReport {
+        try session.transaction { session in
+            try session.query("SET LOCAL idle_in_transaction_session_timeout = '60s'")
+            let claimed = try claim(in: session)
+            var report = BatchReport()
+            report.claimed = claimed.count
+            for event in claimed {
+                let started = clock()
+                do {
+                    let disposition = try session.savepoint("event") { session in
+                        let d = try handler.handle(event, in: session, now: now)
+                        try settle(event, d, in: session)
+                        return d
+                    }
+                    let record: ProcessedEventRecord
+                    switch disposition {
+                    case .processed(let outcome, _):
+                        report.processed += 1
+                        record = .init(stripeEventId: event.stripeEventId, type: event.type, status: "processed", outcome: outcome, seconds: clock() - started)
+                    case .ignored:
+                        report.ignored += 1
+                        record = .init(stripeEventId: event.stripeEventId, type: event.type, status: "ignored", outcome: "ignored", seconds: clock() - started)
+                    case .unmatched:
+                        report.unmatched += 1
+                        record = .init(stripeEventId: event.stripeEventId, type: event.type, status: "unmatched", outcome: nil, seconds: clock() - started)
+                    }
+                    report.events.append(record)
+                } catch let error as PostgresError where error.isConnectionFailure {
+                    throw error
+                } catch {
+                    let status = try fail(event, error: error, in: session, now: now)
+                    if status == "failed" { report.failed += 1 } else { report.retried += 1 }
+                    report.events.append(.init(stripeEventId: event.stripeEventId, type: event.type, status: status, outcome: nil, seconds: clock() - started))
+                }
+            }
+            return report
+        }
+    }
+
+    private func claim(in session: PGSession) throws -> [ClaimedEvent] {
+        let rows = try session.prepared("claim_events", """
+            SELECT id, stripe_event_id, type, extract(epoch FROM stripe_created_at)::bigint AS created, livemode,
+                   payload::text AS payload, attempts, client_id, stripe_customer_id, stripe_subscription_id, source
+            FROM billing_events
+            WHERE status IN ('received', 'retry') AND next_attempt_at <= now()
+            ORDER BY stripe_created_at, id
+            LIMIT \(batchSize)
+            FOR UPDATE SKIP LOCKED
+            """)
+        return rows.rows.map { r in
+            ClaimedEvent(
+                rowId: r.int64("id") ?? 0, stripeEventId: r.string("stripe_event_id") ?? "", type: r.string("type") ?? "",
+                created: r.int64("created") ?? 0, livemode: r.bool("livemode"), payload: r.string("payload"),
+                attempts: r.int("attempts") ?? 0, clientId: r.string("client_id"), customerId: r.string("stripe_customer_id"),
+                subscriptionId: r.string("stripe_subscription_id"), source: r.string("source") ?? "webhook")
+        }
+    }
+
+    private func settle(_ event: ClaimedEvent, _ disposition: EventDisposition, in session: PGSession) throws {
+        let status: String, outcome: String?, clientId: String?
+        switch disposition {
+        case .processed(let o, let c): (status, outcome, clientId) = ("processed", o, c)
+        case .ignored(let c): (status, outcome, clientId) = ("ignored", "ignored", c)
+        case .unmatched: (status, outcome, clientId) = ("unmatched", nil, nil)
+        }
+        try session.prepared("settle_event", """
+            UPDATE billing_events
+            SET status = \(status), outcome = \(outcome), client_id = COALESCE(\(clientId), client_id),
+                attempts = attempts + 1, processed_at = CASE WHEN \(status) = 'unmatched' THEN NULL ELSE now() END,
+                last_error = NULL
+            WHERE id = \(event.rowId)
+            """)
+    }
+
+    /// Records a failed attempt: `retry` with a growing `next_attempt_at`, or `failed` plus one
+    /// `EVENT_PROCESSING_FAILED` alert once the policy's attempts are used up. Returns the new status.
+    private func fail(_ event: ClaimedEvent, error: any Error, in session: PGSession, now: Int64) throws -> String {
+        let attempt = event.attempts + 1
+        let message = String(String(describing: error).prefix(500))
+        var random = SystemRandomNumberGenerator()
+        switch retryPolicy.decide(afterFailedAttempts: attempt, random: &random) {
+        case .fail:
+            try session.prepared("fail_event", """
+                UPDATE billing_events SET status = 'failed', attempts = \(attempt), last_error = \(message)
+                WHERE id = \(event.rowId)
+                """)
+            try AlertLogStore.append(.eventProcessingFailed(
+                stripeEventId: event.stripeEventId, eventType: event.type, clientId: event.clientId,
+                attempts: attempt, lastError: message), in: session)
+            return "failed"
+        case .retry(let delay):
+            try session.prepared("retry_event", """
+                UPDATE billing_events SET status = 'retry', attempts = \(attempt), last_error = \(message),
+                       next_attempt_at = now() + make_interval(secs => \(delay))
+                WHERE id = \(event.rowId)
+                """)
+            return "retry"
+        }
+    }
+}

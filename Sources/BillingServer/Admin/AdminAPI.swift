@@ -1,0 +1,23 @@
+import BillingPostgres
+import Hummingbird
+
+/// The admin API of SPEC §7, mounted under `/api/admin` behind `AdminAuthMiddleware`.
+enum AdminAPI {
+    /// Every admin route's path starts with this.
+    static let prefix = "/api/admin"
+
+    /// Adds every admin route to `router`.
+    static func addRoutes(to router: Router<AppContext>, parts: BillingApplicationParts) {
+        let group = router.group(RouterPath(prefix)).add(middleware: AdminAuthMiddleware(tokens: parts.settings.adminTokens))
+        let db = AdminDatabase(pool: parts.pool)
+        ClientsController(db: db, metrics: parts.metrics, now: parts.now).addRoutes(to: group)
+        AlertsController(db: db).addRoutes(to: group)
+        EventsController(db: db).addRoutes(to: group)
+        ActionsController(db: db).addRoutes(to: group)
+    }
+}
+
+extension LogKey {
+    /// The admin action of a log line (`confirm-payment`, …).
+    static let action = "billing.action"
+}

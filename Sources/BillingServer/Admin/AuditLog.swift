@@ -1,0 +1,44 @@
+import BillingPostgres
+import Foundation
+
+/// Writes the one `admin_actions` row of a mutation (SPEC §7), inside the transaction of the
+/// change itself, so the audit trail and the change commit together or not at all.
+enum AuditLog {
+    /// The `action` names recorded in `admin_actions.action`.
+    enum Action: String, Sendable, CaseIterable {
+        case createClient = "create-client"
+        case confirmPayment = "confirm-payment"
+        case waive = "waive"
+        case completeOnboarding = "complete-onboarding"
+        case pauseOutbound = "pause-outbound"
+        case resumeOutbound = "resume-outbound"
+        case muteAlerts = "mute-alerts"
+        case unmuteAlerts = "unmute-alerts"
+        case resetPaymentAlert = "reset-payment-alert"
+        case acknowledgeAlert = "acknowledge-alert"
+        case replayEvent = "replay-event"
+    }
+
+    /// Appends the audit row; `metadata` is `{"before":…,"after":…}` plus `extra`.
+    /// - Parameters:
+    ///   - adminId: the authenticated admin.
+    ///   - clientId: the client concerned, when there is one.
+    ///   - before: the changed fields before the action (`nil` for a creation).
+    ///   - after: the same fields after it.
+    ///   - extra: context such as the alert or event id.
+    @discardableResult
+    static func record(
+        adminId: String, clientId: String?, action: Action, reason: String,
+        before: [String: Any]?, after: [String: Any], extra: [String: Any] = [:], in session: PGSession
+    ) throws -> Int64 {
+        var metadata = extra
+        metadata["before"] = before ?? NSNull()
+        metadata["after"] = after
+        let rows = try session.query("""
+            INSERT INTO admin_actions (admin_id, client_id, action, reason, metadata)
+            VALUES (\(adminId), \(clientId), \(action.rawValue), \(reason), \(RowJSON.text(metadata))::jsonb)
+            RETURNING id
+            """)
+        return rows.first?.int64("id") ?? 0
+    }
+}

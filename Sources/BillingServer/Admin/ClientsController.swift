@@ -1,0 +1,85 @@
+import BillingCore
+import BillingPostgres
+import Foundation
+import Hummingbird
+
+/// `/api/admin/clients…` (SPEC §7): list, show and create clients, and the client actions
+/// (`ClientsController+Actions.swift`). Every answer about a client is its client view.
+struct ClientsController: Sendable {
+    let db: AdminDatabase
+    let metrics: BillingMetrics
+    let now: @Sendable () -> Int64
+
+    func addRoutes(to group: RouterGroup<AppContext>) {
+        group.get("clients") { request, _ in try await self.list(request) }
+        group.post("clients") { request, context in try await self.create(request, context: context) }
+        group.get("clients/:id") { _, context in try await self.show(context) }
+        for action in ClientAction.allCases {
+            group.post("clients/:id/\(action.rawValue)") { request, context in
+                try await self.perform(action, request, context: context)
+            }
+        }
+    }
+
+    /// `GET /api/admin/clients?status=&gate=&limit=&cursor=`, ordered by client id.
+    func list(_ request: Request) async throws -> Response {
+        let query = request.queryDictionary
+        let page = try PageRequest(query)
+        let status = try query["status"].map { raw in
+            guard let s = BillingStatus(rawValue: raw) else {
+                throw APIError.invalidRequest("`status` must be one of " + BillingStatus.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            return s
+        }
+        let gate = try query["gate"].map { raw in
+            guard let g = PaymentGate(rawValue: raw) else { throw APIError.invalidRequest("`gate` must be open, closed or pending") }
+            return g
+        }
+        let result = try await db.transaction { s in try ClientView.list(status: status, gate: gate, page: page, in: s) }
+        return result.response(ClientView.object)
+    }
+
+    /// `GET /api/admin/clients/:id`.
+    func show(_ context: AppContext) async throws -> Response {
+        let clientId = try context.parameters.require("id")
+        let view = try await db.transaction { s in try ClientView.fetch(clientId, in: s) }
+        guard let view else { throw APIError.notFound("no client with id \(clientId)") }
+        return JSONResponse.make(status: .ok, object: ClientView.object(view))
+    }
+
+    /// `POST /api/admin/clients` `{"id","business_name","reason"}`: the client with its
+    /// `client_billing` (PENDING, NONE), `client_controls` and `onboarding_states` rows; 201,
+    /// or 409 when the id exists.
+    func create(_ request: Request, context: AppContext) async throws -> Response {
+        let adminId = try context.requireAdmin()
+        let body = try await AdminRequest.decode(AdminRequest.CreateClient.self, from: request)
+        let reason = try AdminRequest.reason(body.reason)
+        let clientId = try AdminRequest.required(body.id, "id", maxLength: 200)
+        let name = try AdminRequest.required(body.business_name, "business_name", maxLength: 500)
+        let view = try await db.transaction { s in
+            let inserted = try s.query("""
+                INSERT INTO clients (id, business_name) VALUES (\(clientId), \(name))
+                ON CONFLICT (id) DO NOTHING RETURNING id
+                """)
+            guard !inserted.isEmpty else { throw APIError.conflict("a client with id \(clientId) already exists") }
+            try s.query("INSERT INTO client_billing (client_id) VALUES (\(clientId))")
+            try s.query("INSERT INTO client_controls (client_id) VALUES (\(clientId))")
+            try s.query("INSERT INTO onboarding_states (client_id) VALUES (\(clientId))")
+            try AuditLog.record(
+                adminId: adminId, clientId: clientId, action: .createClient, reason: reason, before: nil,
+                after: ["id": clientId, "business_name": name, "status": BillingStatus.pending.rawValue,
+                        "payment_source": PaymentSource.none.rawValue],
+                in: s)
+            return try ClientView.fetch(clientId, in: s)
+        }
+        return JSONResponse.make(status: .created, object: ClientView.object(view))
+    }
+}
+
+extension AppContext {
+    /// The admin the middleware authenticated (always set behind `AdminAuthMiddleware`).
+    func requireAdmin() throws -> String {
+        guard let adminId else { throw APIError.unauthorized }
+        return adminId
+    }
+}

@@ -1,0 +1,56 @@
+import BillingCore
+import BillingPostgres
+import Hummingbird
+
+/// `/api/admin/events…` (SPEC §7): list stored events, show one with its payload, replay one.
+/// `:id` is the Stripe event id; events are shown with their `billing_events` column names.
+struct EventsController: Sendable {
+    let db: AdminDatabase
+
+    func addRoutes(to group: RouterGroup<AppContext>) {
+        group.get("events") { request, _ in try await self.list(request) }
+        group.get("events/:id") { _, context in try await self.show(context) }
+        group.post("events/:id/replay") { request, context in try await self.replay(request, context: context) }
+    }
+
+    /// `GET /api/admin/events?status=&type=&client_id=&limit=&cursor=`, newest first, without payloads.
+    func list(_ request: Request) async throws -> Response {
+        let query = request.queryDictionary
+        let page = try PageRequest(query)
+        if let status = query["status"], EventStatus(rawValue: status) == nil {
+            throw APIError.invalidRequest("`status` must be one of " + EventStatus.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        var list = ListQuery(select: "SELECT x.id, (to_jsonb(x) - 'payload')::text AS j FROM billing_events x")
+        list.equals("x.status", query["status"])
+        list.equals("x.type", query["type"])
+        list.equals("x.client_id", query["client_id"])
+        let result = try await db.transaction { [list] s in try list.run(page, in: s) }
+        return result.response()
+    }
+
+    /// `GET /api/admin/events/:id`: the event with its payload (`null` once pruned).
+    func show(_ context: AppContext) async throws -> Response {
+        let eventId = try context.parameters.require("id")
+        let event = try await db.transaction { s in
+            try s.query("SELECT to_jsonb(x)::text AS j FROM billing_events x WHERE x.stripe_event_id = \(eventId)").first?.string("j")
+        }
+        guard let event else { throw APIError.notFound("no event with id \(eventId)") }
+        return RowJSON.response(event)
+    }
+
+    /// `POST /api/admin/events/:id/replay` `{"reason"}`: re-queues the event (see `EventReplayer`)
+    /// and answers it.
+    func replay(_ request: Request, context: AppContext) async throws -> Response {
+        let adminId = try context.requireAdmin()
+        let body = try await AdminRequest.decode(AdminRequest.Reason.self, from: request)
+        let reason = try AdminRequest.reason(body.reason)
+        let eventId = try context.parameters.require("id")
+        let event = try await db.transaction { s in
+            guard let event = try EventReplayer.replay(stripeEventId: eventId, adminId: adminId, reason: reason, in: s) else {
+                throw APIError.notFound("no event with id \(eventId)")
+            }
+            return event
+        }
+        return RowJSON.response(event)
+    }
+}

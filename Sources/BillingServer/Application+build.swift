@@ -1,0 +1,63 @@
+import BillingCore
+import BillingPostgres
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// What `buildApplication` wires together; tests build their own with a test handler.
+public struct BillingApplicationParts: Sendable {
+    public let settings: ServerSettings
+    public let pool: PGPool
+    public let handler: any EventHandler
+    public let metrics: BillingMetrics
+    public let logger: Logger
+    public let now: @Sendable () -> Int64
+    /// Checks readiness beyond "the database answers" (pending migrations); `nil` = none.
+    public let readiness: (@Sendable (PGPool) async throws -> String?)?
+
+    public init(
+        settings: ServerSettings, pool: PGPool, handler: any EventHandler, metrics: BillingMetrics = BillingMetrics(),
+        logger: Logger, now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) },
+        readiness: (@Sendable (PGPool) async throws -> String?)? = nil
+    ) {
+        self.settings = settings
+        self.pool = pool
+        self.handler = handler
+        self.metrics = metrics
+        self.logger = logger
+        self.now = now
+        self.readiness = readiness
+    }
+}
+
+/// The router: webhook, health, metrics (and the admin API when present).
+public func buildRouter(_ parts: BillingApplicationParts) -> Router<AppContext> {
+    let router = Router(context: AppContext.self)
+    let verifier = WebhookSignatureVerifier(secrets: parts.settings.webhookSecrets, tolerance: parts.settings.webhookToleranceSeconds)
+    let ingest = IngestWriter(pool: parts.pool)
+    WebhookController(verifier: verifier, maxBodyBytes: parts.settings.maxBodyBytes, ingest: ingest, metrics: parts.metrics, now: parts.now)
+        .addRoutes(to: router)
+    HealthController(pool: parts.pool, metrics: parts.metrics, readiness: parts.readiness).addRoutes(to: router)
+    return router
+}
+
+/// The HTTP application plus the processor service, ready to `runService()`.
+///
+/// The processor is added as a service of the application: ServiceGroup stops services in
+/// reverse order, so the HTTP server (started last) stops accepting first, and the processor
+/// then finishes the event batch in hand.
+public func buildApplication(_ parts: BillingApplicationParts, runProcessor: Bool = true) -> some ApplicationProtocol {
+    let router = buildRouter(parts)
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(parts.settings.host, port: parts.settings.port), serverName: nil),
+        logger: parts.logger
+    )
+    if runProcessor {
+        let queue = EventQueue(retryPolicy: RetryPolicy(maxAttempts: parts.settings.maxAttempts))
+        app.addServices(EventProcessorService(pool: parts.pool, queue: queue, handler: parts.handler, metrics: parts.metrics,
+                                              logger: parts.logger, now: parts.now))
+    }
+    return app
+}

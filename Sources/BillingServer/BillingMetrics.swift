@@ -1,0 +1,79 @@
+import BillingCore
+import CoreMetrics
+import Metrics
+import Prometheus
+import Synchronization
+
+/// The service's metrics (SPEC §7), created through swift-metrics on a Prometheus registry of
+/// their own, so that every application instance (and every test) has independent figures.
+/// Dimensions are low-cardinality only: outcomes, codes, statuses — never a client or event id.
+public final class BillingMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    private let cache = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let gauges = Mutex<[String: CoreMetrics.Gauge]>([:])
+    private let processingSeconds: CoreMetrics.Recorder
+    private let duplicates: CoreMetrics.Counter
+    private let failedEvents: CoreMetrics.Counter
+
+    public init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultValueHistogramBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
+        self.factory = factory
+        processingSeconds = CoreMetrics.Recorder(label: "billing_event_processing_seconds", dimensions: [], aggregate: true, factory: factory)
+        duplicates = CoreMetrics.Counter(label: "billing_webhook_duplicates_total", factory: factory)
+        failedEvents = CoreMetrics.Counter(label: "billing_events_failed_total", factory: factory)
+    }
+
+    /// `billing_webhook_requests_total{outcome}`: stored, duplicate, an error code, unavailable.
+    public func webhookRequest(outcome: String) { counter("billing_webhook_requests_total", [("outcome", outcome)]).increment() }
+    /// `billing_webhook_duplicates_total`.
+    public func duplicate() { duplicates.increment() }
+    /// `billing_signature_failures_total{code}`.
+    public func signatureFailure(code: String) { counter("billing_signature_failures_total", [("code", code)]).increment() }
+    /// `billing_event_processing_seconds` histogram.
+    public func processed(seconds: Double) { processingSeconds.record(seconds) }
+    /// `billing_events_failed_total`.
+    public func eventFailed() { failedEvents.increment() }
+    /// `billing_alerts_total{type,severity}`.
+    public func alertRaised(type: String, severity: String) {
+        counter("billing_alerts_total", [("type", type), ("severity", severity)]).increment()
+    }
+    /// `billing_transitions_total{from,to}`.
+    public func transition(from: String, to: String) { counter("billing_transitions_total", [("from", from), ("to", to)]).increment() }
+    /// `billing_events{status}` gauge: queue depth by status.
+    public func queueDepth(status: String, count: Int) {
+        let key = status
+        let gauge = gauges.withLock { g in
+            if let existing = g[key] { return existing }
+            let made = CoreMetrics.Gauge(label: "billing_events", dimensions: [("status", status)], factory: factory)
+            g[key] = made
+            return made
+        }
+        gauge.record(count)
+    }
+
+    /// Counts what a billing decision did: its status transition and the alerts it raised.
+    public func record(decision: BillingDecision) {
+        if let t = decision.transition { transition(from: t.from.rawValue, to: t.to.rawValue) }
+        for alert in decision.alerts { alertRaised(type: alert.type.rawValue, severity: alert.severity.rawValue) }
+    }
+
+    /// The Prometheus text exposition of every metric.
+    public func exposition() -> [UInt8] {
+        var bytes: [UInt8] = []
+        registry.emit(into: &bytes)
+        return bytes
+    }
+
+    private func counter(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Counter {
+        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
+        return cache.withLock { c in
+            if let existing = c[key] { return existing }
+            let made = CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory)
+            c[key] = made
+            return made
+        }
+    }
+}

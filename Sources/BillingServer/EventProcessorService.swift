@@ -1,0 +1,98 @@
+import BillingCore
+import BillingPostgres
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// The processor loop (SPEC §1.2): claims due events and settles them through the handler,
+/// batch after batch, woken at once by `LISTEN/NOTIFY` and otherwise polling every
+/// `pollInterval`. A `Service`: on graceful shutdown it finishes the batch in hand and returns.
+public struct EventProcessorService: Service {
+    let pool: PGPool
+    let queue: EventQueue
+    let handler: any EventHandler
+    let metrics: BillingMetrics
+    let logger: Logger
+    let pollIntervalMilliseconds: Int32
+    let now: @Sendable () -> Int64
+
+    public init(
+        pool: PGPool, queue: EventQueue, handler: any EventHandler, metrics: BillingMetrics, logger: Logger,
+        pollIntervalMilliseconds: Int32 = 1000, now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+    ) {
+        self.pool = pool
+        self.queue = queue
+        self.handler = handler
+        self.metrics = metrics
+        self.logger = logger
+        self.pollIntervalMilliseconds = pollIntervalMilliseconds
+        self.now = now
+    }
+
+    public func run() async throws {
+        logger.info("processor started")
+        var listener: PGConnection?
+        var failures = 0
+        var lastGauge = Date.distantPast
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                let report = try await runBatch()
+                failures = 0
+                if Date().timeIntervalSince(lastGauge) > 5 {
+                    lastGauge = Date()
+                    try await updateQueueGauges()
+                }
+                if report.claimed == queue.batchSize { continue }  // more may be due right now
+                if listener == nil { listener = try await PGConnection.connect(pool.url) }
+                let wait = pollIntervalMilliseconds
+                _ = try await listener!.withSession { session in
+                    try session.query("LISTEN \(unsafeSQL: EventLogStore.channel)")
+                    return try session.waitForNotifications(timeoutMilliseconds: wait).count
+                }
+            } catch {
+                failures += 1
+                if let l = listener { await l.close() }
+                listener = nil
+                let delay = min(10.0, 0.25 * Double(1 << min(failures, 6)))
+                logger.warning("processor waiting for the database", metadata: [LogKey.error: .string("\(error)")])
+                try? await Task.sleep(for: .milliseconds(Int(delay * 1000)))
+            }
+        }
+        if let l = listener { await l.close() }
+        logger.info("processor stopped cleanly")
+    }
+
+    /// Claims and settles one batch; logs and counts each event.
+    @discardableResult
+    public func runBatch() async throws -> BatchReport {
+        let queue = self.queue, handler = self.handler, now = self.now()
+        let report = try await pool.withConnection { session in
+            try queue.processBatch(handler: handler, in: session, now: now, clock: { Date().timeIntervalSince1970 })
+        }
+        for e in report.events {
+            metrics.processed(seconds: e.seconds)
+            if e.status == "failed" {
+                metrics.eventFailed()
+                metrics.alertRaised(type: "EVENT_PROCESSING_FAILED", severity: "CRITICAL")
+            }
+            logger.info("event processed", metadata: [
+                LogKey.eventId: .string(e.stripeEventId), LogKey.eventType: .string(e.type),
+                LogKey.status: .string(e.status), LogKey.outcome: .string(e.outcome ?? "-"),
+                LogKey.durationMs: .stringConvertible((e.seconds * 1000 * 100).rounded() / 100),
+            ])
+        }
+        return report
+    }
+
+    private func updateQueueGauges() async throws {
+        let rows = try await pool.withConnection { session in
+            try session.query("SELECT status, count(*) AS n FROM billing_events GROUP BY status").rows.map {
+                ($0.string("status") ?? "?", $0.int("n") ?? 0)
+            }
+        }
+        let counts = Dictionary(rows, uniquingKeysWith: +)
+        for status in ["received", "processing", "processed", "ignored", "unmatched", "retry", "failed"] {
+            metrics.queueDepth(status: status, count: counts[status] ?? 0)
+        }
+    }
+}

@@ -1,0 +1,28 @@
+/// Everything `serve` needs, resolved once at the edge from the environment and flags (SPEC §8).
+public struct ServerSettings: Sendable {
+    /// libpq URL of the billing database.
+    public var databaseURL: String
+    /// Webhook endpoint secrets (`whsec_…`); several while a secret is being rotated.
+    public var webhookSecrets: [String]
+    /// Largest accepted age of a signature's timestamp, seconds; 0 turns the check off.
+    public var webhookToleranceSeconds: Int64 = 300
+    /// When set, events of the other mode are stored and ignored.
+    public var livemode: Bool?
+    /// `adminId → token` pairs for the admin API.
+    public var adminTokens: [(adminId: String, token: String)] = []
+    /// Processing attempts before an event becomes `failed`.
+    public var maxAttempts: Int = 8
+    /// Largest accepted webhook body, bytes (default 1 MiB).
+    public var maxBodyBytes: Int = 1 << 20
+    /// Folder of migration files, for `/readyz`.
+    public var migrationsDirectory: String = "migrations"
+    public var host: String = "127.0.0.1"
+    public var port: Int = 8080
+    /// Connections in the PostgreSQL pool.
+    public var poolSize: Int = 8
+
+    public init(databaseURL: String, webhookSecrets: [String]) {
+        self.databaseURL = databaseURL
+        self.webhookSecrets = webhookSecrets
+    }
+}

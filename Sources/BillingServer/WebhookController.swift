@@ -1,0 +1,90 @@
+import BillingCore
+import BillingPostgres
+import Foundation
+import Hummingbird
+import HTTPTypes
+import Logging
+import NIOCore
+
+/// `POST /webhooks/stripe` (SPEC §4): verify, then decode the envelope, then store durably,
+/// and only then answer 2xx. Nothing unverified is stored; no secret or payload is logged.
+struct WebhookController: Sendable {
+    let verifier: WebhookSignatureVerifier
+    let maxBodyBytes: Int
+    let ingest: IngestWriter
+    let metrics: BillingMetrics
+    let now: @Sendable () -> Int64
+
+    static let signatureHeader = HTTPField.Name("Stripe-Signature")!
+
+    func addRoutes(to router: Router<AppContext>) {
+        router.post("/webhooks/stripe") { request, context in
+            try await self.receive(request, context: context)
+        }
+    }
+
+    func receive(_ request: Request, context: AppContext) async throws -> Response {
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            metrics.webhookRequest(outcome: "payload_too_large")
+            return reject(.contentTooLarge, "payload_too_large", "the body exceeds \(maxBodyBytes) bytes", context: context)
+        }
+        let bytes = body.readableBytesView
+        let header = request.headers[Self.signatureHeader]
+
+        let envelope: EventEnvelope
+        switch verifyAndDecode(header: header, body: bytes) {
+        case .success(let e):
+            envelope = e
+        case .failure(let error):
+            if error.code != .invalidPayload { metrics.signatureFailure(code: error.code.rawValue) }
+            metrics.webhookRequest(outcome: error.code.rawValue)
+            return reject(.badRequest, error.code.rawValue, error.message, context: context)
+        }
+
+        let payload = String(decoding: bytes, as: UTF8.self)
+        let result: StoreResult
+        do {
+            result = try await ingest.store(IncomingEvent(envelope: envelope, payload: payload, source: .webhook))
+        } catch let error as PostgresError where error.kind == .statement && error.sqlState?.hasPrefix("22") == true {
+            // A verified event PostgreSQL cannot hold as jsonb (e.g. a \u0000 in a string).
+            metrics.webhookRequest(outcome: "invalid_payload")
+            return reject(.badRequest, "invalid_payload", "the event cannot be stored as JSON: \(error.message)", context: context)
+        } catch {
+            metrics.webhookRequest(outcome: "unavailable")
+            context.logger.error("webhook event not stored", metadata: [
+                LogKey.eventId: .string(envelope.id), LogKey.eventType: .string(envelope.type), LogKey.error: .string("\(error)"),
+            ])
+            return reject(.serviceUnavailable, "unavailable", "the event could not be stored; retry later", context: context)
+        }
+        let duplicate = result == .duplicate
+        metrics.webhookRequest(outcome: duplicate ? "duplicate" : "stored")
+        if duplicate { metrics.duplicate() }
+        context.logger.info("webhook event received", metadata: [
+            LogKey.eventId: .string(envelope.id), LogKey.eventType: .string(envelope.type),
+            LogKey.duplicate: .stringConvertible(duplicate),
+        ])
+        return JSONResponse.make(status: .ok, bytes: Array((duplicate ? Self.duplicateBody : Self.storedBody).utf8))
+    }
+
+    /// Signature first, then the body (SPEC §4 order); the first failure names the error.
+    func verifyAndDecode(header: String?, body: ByteBufferView) -> Result<EventEnvelope, BillingCoreError> {
+        do throws(BillingCoreError) {
+            try verifier.verify(header: header, payload: body, now: now())
+            return .success(try EventEnvelope(decoding: body))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    static let storedBody = #"{"duplicate":false,"received":true}"#
+    static let duplicateBody = #"{"duplicate":true,"received":true}"#
+
+    private func reject(_ status: HTTPResponse.Status, _ code: String, _ message: String, context: AppContext) -> Response {
+        context.logger.notice("webhook rejected", metadata: [LogKey.code: .string(code)])
+        return JSONResponse.make(status: status, object: ["error": ["code": code, "message": message]])
+    }
+}
