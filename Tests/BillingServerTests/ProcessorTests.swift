@@ -1,0 +1,143 @@
+import BillingCore
+import BillingPostgres
+import BillingServer
+import BillingTestSupport
+import Foundation
+import Synchronization
+import Testing
+
+/// The processing queue against a real PostgreSQL: retries, dead letters, crashed and slow workers.
+@Suite struct ProcessorTests {
+    struct AlwaysFails: EventHandler {
+        struct Boom: Error, CustomStringConvertible { var description: String { "handler exploded" } }
+        func handle(_ event: ClaimedEvent, in session: PGSession, now: Int64) throws -> EventDisposition { throw Boom() }
+    }
+
+    /// Blocks inside the handler (holding the claim) until released, then processes.
+    final class BlockingHandler: EventHandler, Sendable {
+        let entered = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let calls = Mutex(0)
+        func handle(_ event: ClaimedEvent, in session: PGSession, now: Int64) throws -> EventDisposition {
+            calls.withLock { $0 += 1 }
+            entered.signal()
+            release.wait()
+            return .processed(outcome: "applied", clientId: nil)
+        }
+    }
+
+    static func insertEvent(_ pool: PGPool, id: String) async throws {
+        let body = String(decoding: TestApp.eventBody(id: id), as: UTF8.self)
+        _ = try await pool.withConnection { s in
+            try s.query("""
+                INSERT INTO billing_events (stripe_event_id, type, stripe_created_at, payload, status, source, delivery_count)
+                VALUES (\(id), 'invoice.created', to_timestamp(1750000000), \(body)::jsonb, 'received', 'webhook', 1)
+                """)
+        }
+    }
+
+    static func process(_ pool: PGPool, _ queue: EventQueue, _ handler: some EventHandler) async throws -> BatchReport {
+        try await pool.withConnection { s in try queue.processBatch(handler: handler, in: s, now: 0, clock: { 0 }) }
+    }
+
+    /// A failing handler is retried with a growing `next_attempt_at`, then the event is `failed`
+    /// with exactly one `EVENT_PROCESSING_FAILED` alert.
+    @Test func failingHandlerRetriesThenFails() async throws {
+        try await TestDatabase.withFresh { url in
+            let pool = PGPool(url: url, size: 2)
+            try await Self.insertEvent(pool, id: "evt_fails")
+            let queue = EventQueue(retryPolicy: RetryPolicy(maxAttempts: 4))
+            var delays: [Double] = []
+            for attempt in 1...4 {
+                let report = try await Self.process(pool, queue, AlwaysFails())
+                #expect(report.claimed == 1, "attempt \(attempt)")
+                let row = try #require(try await TestApp.rows(pool, """
+                    SELECT status, attempts, last_error, extract(epoch FROM next_attempt_at - now())::float8 AS delay
+                    FROM billing_events WHERE stripe_event_id = 'evt_fails'
+                    """).first)
+                #expect(row.int("attempts") == attempt)
+                #expect(row.string("last_error")?.contains("handler exploded") == true)
+                if attempt < 4 {
+                    #expect(row.string("status") == "retry")
+                    delays.append(row.double("delay") ?? 0)
+                    // Not due yet: another batch claims nothing.
+                    #expect(try await Self.process(pool, queue, AlwaysFails()).claimed == 0)
+                    _ = try await TestApp.rows(pool, "UPDATE billing_events SET next_attempt_at = now() RETURNING id")
+                } else {
+                    #expect(row.string("status") == "failed")
+                }
+            }
+            // Equal jitter: attempt n waits within [2^(n-1)/2, 2^(n-1)] seconds, so each ceiling doubles.
+            #expect(delays.count == 3)
+            #expect(delays[0] > 0.4 && delays[0] <= 1.01)
+            #expect(delays[1] > 0.9 && delays[1] <= 2.01)
+            #expect(delays[2] > 1.9 && delays[2] <= 4.01)
+            #expect(try await Self.process(pool, queue, AlwaysFails()).claimed == 0)
+            let alerts = try await TestApp.rows(pool, "SELECT alert_type, alert_key, severity FROM alert_logs")
+            #expect(alerts.count == 1)
+            #expect(alerts.first?.string("alert_type") == "EVENT_PROCESSING_FAILED")
+            #expect(alerts.first?.string("alert_key") == "event_failed:evt_fails")
+            #expect(alerts.first?.string("severity") == "CRITICAL")
+            await pool.shutdown()
+        }
+    }
+
+    /// A worker whose connection drops mid-event loses its claim; another worker finishes the
+    /// event exactly once, and the first worker's transaction can never commit it.
+    @Test func deadWorkerLeavesEventToAnother() async throws {
+        try await TestDatabase.withFresh { url in
+            let target = UInt16(URLComponents(string: url)?.port ?? 5432)
+            let proxy = try TCPProxy(targetPort: target)
+            let workerA = PGPool(url: proxy.url(through: url), size: 1)
+            let workerB = PGPool(url: url, size: 1)
+            try await Self.insertEvent(workerB, id: "evt_crash")
+            let queue = EventQueue()
+            let blocking = BlockingHandler()
+            let a = Task { try await Self.process(workerA, queue, blocking) }
+            await withCheckedContinuation { c in DispatchQueue.global().async { blocking.entered.wait(); c.resume() } }
+            // While A holds the claim, B finds nothing to do.
+            let counting = CountingHandler()
+            #expect(try await Self.process(workerB, queue, counting).claimed == 0)
+            proxy.cut()  // A's connection dies mid-event
+            let finished = try await TestApp.eventually(seconds: 20) {
+                try await Self.process(workerB, queue, counting).processed == 1
+            }
+            #expect(finished)
+            blocking.release.signal()
+            await #expect(throws: (any Error).self) { _ = try await a.value }
+            let row = try await TestApp.rows(workerB, "SELECT status, attempts FROM billing_events WHERE stripe_event_id = 'evt_crash'").first
+            #expect(row?.string("status") == "processed")
+            #expect(row?.int("attempts") == 1)
+            #expect(counting.calls.withLock { $0["evt_crash"] } == 1)
+            await workerA.shutdown()
+            await workerB.shutdown()
+        }
+    }
+
+    /// A slow worker whose session was ended (its lease gone) cannot commit an event that
+    /// another worker already finished.
+    @Test func slowWorkerCannotCommitFinishedEvent() async throws {
+        try await TestDatabase.withFresh { url in
+            let slow = PGPool(url: url, size: 1)
+            let fast = PGPool(url: url, size: 1)
+            try await Self.insertEvent(fast, id: "evt_slow")
+            let queue = EventQueue()
+            let blocking = BlockingHandler()
+            let slowPid = try await TestApp.rows(slow, "SELECT pg_backend_pid() AS pid").first?.int("pid") ?? 0
+            let a = Task { try await Self.process(slow, queue, blocking) }
+            await withCheckedContinuation { c in DispatchQueue.global().async { blocking.entered.wait(); c.resume() } }
+            // The slow worker is presumed dead: its session is terminated (as idle_in_transaction_session_timeout would).
+            _ = try await TestApp.rows(fast, "SELECT pg_terminate_backend(\(slowPid)) AS ok")
+            let counting = CountingHandler()
+            let done = try await TestApp.eventually(seconds: 20) { try await Self.process(fast, queue, counting).processed == 1 }
+            #expect(done)
+            blocking.release.signal()
+            await #expect(throws: (any Error).self) { _ = try await a.value }
+            let row = try await TestApp.rows(fast, "SELECT status, attempts FROM billing_events WHERE stripe_event_id = 'evt_slow'").first
+            #expect(row?.int("attempts") == 1)
+            #expect(row?.string("status") == "processed")
+            await slow.shutdown()
+            await fast.shutdown()
+        }
+    }
+}
