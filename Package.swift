@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
     ],
     targets: [
         // C libraries.
@@ -41,9 +43,15 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Operator jobs behind the CLI: replay, ingest, reconcile (with back-fill), prune.
+        .target(name: "BillingJobs", dependencies: [
+            "BillingCore", "BillingPostgres", "StripeAPI",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "BillingServer", dependencies: [
             "BillingCore", "BillingPostgres",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -53,7 +61,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "BillingWorker", dependencies: [
-            "BillingCore", "BillingPostgres", "BillingServer", "StripeAPI",
+            "BillingCore", "BillingPostgres", "BillingServer", "StripeAPI", "BillingJobs",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -66,19 +74,20 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "BillingCoreTests", dependencies: [
-            "BillingCore",
+            "BillingCore", "BillingTestSupport",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ], path: "Tests/BillingCoreTests"),
         .testTarget(name: "BillingPostgresTests", dependencies: [
             "BillingCore", "BillingPostgres", "BillingTestSupport",
         ]),
         .testTarget(name: "BillingServerTests", dependencies: [
-            "BillingCore", "BillingPostgres", "BillingServer", "BillingTestSupport", "StripeAPI",
+            "BillingCore", "BillingPostgres", "BillingServer", "BillingTestSupport", "StripeAPI", "BillingJobs",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "PropertyBased", package: "swift-property-based"),
+            .product(name: "Yams", package: "Yams"),
         ]),
     ],
     swiftLanguageModes: [.v6]

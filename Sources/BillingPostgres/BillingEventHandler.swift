@@ -67,8 +67,9 @@ public struct BillingEventHandler: EventHandler {
 
     /// Re-queues what the decision unblocked: the client's `superseded` events (a subscription
     /// became current, or the current one ended) and the `unmatched` events of a newly linked
-    /// customer. They become due now and are claimed in `created` order.
-    static func requeue(after decision: BillingDecision, clientId: String, except rowId: Int64, in session: PGSession) throws {
+    /// customer. They become due now and are claimed in `created` order. Public for the other
+    /// writers of decisions (`reconcile --apply`); pass `except: 0` when no event is being settled.
+    public static func requeue(after decision: BillingDecision, clientId: String, except rowId: Int64, in session: PGSession) throws {
         if decision.requeuesSupersededEvents {
             try session.prepared("requeue_superseded", """
                 UPDATE billing_events SET status = 'received', outcome = NULL, next_attempt_at = now()

@@ -122,34 +122,62 @@ public struct EventQueue: Sendable {
 
     private func claim(in session: PGSession) throws -> [ClaimedEvent] {
         let rows = try session.prepared("claim_events", """
-            SELECT id, stripe_event_id, type, extract(epoch FROM stripe_created_at)::bigint AS created, livemode,
-                   payload::text AS payload, attempts, client_id, stripe_customer_id, stripe_subscription_id, source
+            SELECT \(unsafeSQL: Self.claimedColumns)
             FROM billing_events
             WHERE status IN ('received', 'retry') AND next_attempt_at <= now()
             ORDER BY stripe_created_at, id
             LIMIT \(batchSize)
             FOR UPDATE SKIP LOCKED
             """)
-        return rows.rows.map { r in
-            ClaimedEvent(
-                rowId: r.int64("id") ?? 0, stripeEventId: r.string("stripe_event_id") ?? "", type: r.string("type") ?? "",
-                created: r.int64("created") ?? 0, livemode: r.bool("livemode"), payload: r.string("payload"),
-                attempts: r.int("attempts") ?? 0, clientId: r.string("client_id"), customerId: r.string("stripe_customer_id"),
-                subscriptionId: r.string("stripe_subscription_id"), source: r.string("source") ?? "webhook")
-        }
+        return rows.rows.map(Self.claimedEvent)
     }
 
-    private func settle(_ event: ClaimedEvent, _ disposition: EventDisposition, in session: PGSession) throws {
+    /// The columns `claimedEvent(_:)` reads.
+    static let claimedColumns = """
+        id, stripe_event_id, type, extract(epoch FROM stripe_created_at)::bigint AS created, livemode,
+        payload::text AS payload, attempts, client_id, stripe_customer_id, stripe_subscription_id, source
+        """
+
+    static func claimedEvent(_ r: PGRow) -> ClaimedEvent {
+        ClaimedEvent(
+            rowId: r.int64("id") ?? 0, stripeEventId: r.string("stripe_event_id") ?? "", type: r.string("type") ?? "",
+            created: r.int64("created") ?? 0, livemode: r.bool("livemode"), payload: r.string("payload"),
+            attempts: r.int("attempts") ?? 0, clientId: r.string("client_id"), customerId: r.string("stripe_customer_id"),
+            subscriptionId: r.string("stripe_subscription_id"), source: r.string("source") ?? "webhook")
+    }
+
+    /// How a settled event got to its handler.
+    enum SettleMode {
+        /// Claimed from the queue: one more attempt, `processed_at` now.
+        case claimed
+        /// Re-run by `replay`: `attempts` and `processed_at` move only when status or outcome
+        /// changes, so replaying an event twice changes nothing the second time.
+        case replayed
+    }
+
+    /// Writes the handler's disposition to the event's row.
+    func settle(_ event: ClaimedEvent, _ disposition: EventDisposition, mode: SettleMode = .claimed, in session: PGSession) throws {
         let status: String, outcome: String?, clientId: String?
         switch disposition {
         case .processed(let o, let c): (status, outcome, clientId) = ("processed", o, c)
         case .ignored(let c): (status, outcome, clientId) = ("ignored", "ignored", c)
         case .unmatched: (status, outcome, clientId) = ("unmatched", nil, nil)
         }
+        let replayed: Bool
+        switch mode {
+        case .claimed: replayed = false
+        case .replayed: replayed = true
+        }
+        // In SET, `status` and `outcome` name the row's values before this update.
         try session.prepared("settle_event", """
             UPDATE billing_events
             SET status = \(status), outcome = \(outcome), client_id = COALESCE(\(clientId), client_id),
-                attempts = attempts + 1, processed_at = CASE WHEN \(status) = 'unmatched' THEN NULL ELSE now() END,
+                attempts = attempts + CASE WHEN \(replayed)::boolean AND status = \(status)
+                                           AND outcome IS NOT DISTINCT FROM \(outcome) THEN 0 ELSE 1 END,
+                processed_at = CASE WHEN \(status) = 'unmatched' THEN NULL
+                                    WHEN \(replayed)::boolean AND status = \(status) AND outcome IS NOT DISTINCT FROM \(outcome)
+                                         AND processed_at IS NOT NULL THEN processed_at
+                                    ELSE now() END,
                 last_error = NULL
             WHERE id = \(event.rowId)
             """)

@@ -1,0 +1,101 @@
+import BillingCore
+import Foundation
+
+/// One object of a Stripe answer, kept as the exact bytes Stripe sent.
+public struct StripeObject: Sendable, Hashable {
+    /// The object's `id` (`evt_…`, `sub_…`).
+    public var id: String
+    /// The object's JSON, byte for byte.
+    public var json: [UInt8]
+
+    public init(id: String, json: [UInt8]) {
+        self.id = id
+        self.json = json
+    }
+}
+
+/// An object fetched by id, with the time it was fetched (the watermark of `reconcile --apply`).
+public struct FetchedObject: Sendable, Hashable {
+    public var object: StripeObject
+    /// Unix seconds when the answer arrived.
+    public var fetchedAt: Int64
+}
+
+extension StripeClient {
+    /// Stripe keeps events for 30 days (`GET /v1/events`).
+    public static let eventRetentionSeconds: Int64 = 30 * 86_400
+
+    /// `GET /v1/subscriptions/{id}` (canceled subscriptions included).
+    /// - Throws: `StripeAPIError` (`notFound` for an unknown id).
+    public func subscription(id: String) async throws -> FetchedObject {
+        let path = "/v1/subscriptions/\(Self.pathSegment(id))"
+        let response = try await get(path)
+        let fetchedAt = Int64(Date().timeIntervalSince1970)
+        guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
+              let objectId = object["id"] as? String
+        else { throw StripeAPIError(.invalidResponse, "\(path) did not answer a JSON object with an id") }
+        return FetchedObject(object: StripeObject(id: objectId, json: response.body), fetchedAt: fetchedAt)
+    }
+
+    /// `GET /v1/events` with `types[]` and `created[gte]`, every page (newest first, as Stripe lists).
+    /// - Parameters:
+    ///   - types: at most 20 event types (Stripe's limit); empty = all types.
+    ///   - createdGte: Unix seconds; Stripe keeps 30 days of events.
+    ///   - onPage: called after each page with the number of events so far (progress).
+    public func events(
+        types: [String], createdGte: Int64, onPage: @Sendable (Int) -> Void = { _ in }
+    ) async throws -> [StripeObject] {
+        var query = types.map { ("types[]", $0) }
+        query.append(("created[gte]", String(createdGte)))
+        return try await list("/v1/events", query: query, onPage: onPage)
+    }
+
+    /// Every object of a list endpoint, following `has_more` with `starting_after=<last id>`.
+    /// - Parameters:
+    ///   - pageSize: Stripe's `limit`, 1–100.
+    public func list(
+        _ path: String, query: [(String, String)], pageSize: Int = 100, onPage: @Sendable (Int) -> Void = { _ in }
+    ) async throws -> [StripeObject] {
+        var all: [StripeObject] = []
+        var cursor: String?
+        while true {
+            var pageQuery = query + [("limit", String(min(max(pageSize, 1), 100)))]
+            if let cursor { pageQuery.append(("starting_after", cursor)) }
+            let response = try await get(path, query: pageQuery)
+            let page = try StripeListPage(parsing: response.body, path: path)
+            all += page.objects
+            onPage(all.count)
+            guard page.hasMore, let last = page.objects.last else { return all }
+            cursor = last.id
+        }
+    }
+}
+
+/// One page of a Stripe list: `{"object":"list","data":[…],"has_more":…}`.
+struct StripeListPage {
+    var objects: [StripeObject]
+    var hasMore: Bool
+
+    init(parsing body: [UInt8], path: String) throws {
+        func invalid(_ why: String) -> StripeAPIError {
+            StripeAPIError(.invalidResponse, "\(path) answered a page that is not a Stripe list: \(why)")
+        }
+        guard let top = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
+            throw invalid("not a JSON object")
+        }
+        guard top["object"] as? String == "list", let data = top["data"] as? [Any] else {
+            throw invalid("no \"object\": \"list\" with a \"data\" array")
+        }
+        guard let ranges = JSONArraySlicer.elements(ofMember: "data", in: body), ranges.count == data.count else {
+            throw invalid("the \"data\" array could not be split")
+        }
+        var objects: [StripeObject] = []
+        objects.reserveCapacity(data.count)
+        for (element, range) in zip(data, ranges) {
+            guard let id = (element as? [String: Any])?["id"] as? String else { throw invalid("an element has no string id") }
+            objects.append(StripeObject(id: id, json: Array(body[range])))
+        }
+        self.objects = objects
+        self.hasMore = top["has_more"] as? Bool ?? false
+    }
+}

@@ -1,0 +1,152 @@
+import BillingCore
+import BillingJobs
+import BillingPostgres
+import Foundation
+import Testing
+
+/// `billing-worker replay`: stored events re-run through the production handler.
+@Suite struct ReplayTests {
+    static func job(_ pool: PGPool) -> ReplayJob {
+        ReplayJob(pool: pool, handler: BillingEventHandler(livemode: nil), now: { JobTest.t0 + 2_000 })
+    }
+
+    /// A client `clt_live` in ACTIVE, plus an event of `clt_late` stored before that client existed
+    /// (so it is `unmatched`), and the client created afterwards.
+    static func seedUnmatched(_ pool: PGPool) async throws {
+        try await JobTest.seedClient(pool, "clt_live", n: 1, status: "active", periodEnd: JobTest.t0 + 86_400)
+        try await JobTest.store(pool, [JobTest.subscriptionEvent(
+            id: "evt_late", created: JobTest.t0 + 10, type: "customer.subscription.created", subscription: "sub_late",
+            customer: "cus_late", status: "trialing", periodEnd: JobTest.t0 + 86_400, clientId: "clt_late")])
+        try await JobTest.processAll(pool)
+        #expect(try await JobTest.rows(pool, "SELECT status FROM billing_events WHERE stripe_event_id = 'evt_late'").first?.string("status") == "unmatched")
+        try await JobTest.createClient(pool, "clt_late")
+    }
+
+    /// A dry run reports, per event, the status before and after and the outcome, and changes nothing.
+    @Test func dryRunChangesNothing() async throws {
+        try await JobTest.withPool { pool in
+            try await Self.seedUnmatched(pool)
+            let before = try await JobTest.snapshot(pool)
+            let report = try await Self.job(pool).run(ReplaySelection(), dryRun: true)
+            #expect(report.records.map(\.stripeEventId) == ["evt_co_1", "evt_su_1", "evt_late"])
+            let late = try #require(report.records.last)
+            #expect(late.statusBefore == "unmatched" && late.outcomeBefore == nil)
+            #expect(late.statusAfter == "processed" && late.outcomeAfter == "applied")
+            #expect(late.clientId == "clt_late")
+            #expect(report.render().contains("unmatched"))
+            #expect(report.render().contains("processed/applied"))
+            #expect(report.render().contains("dry run, nothing was changed"))
+            #expect(try await JobTest.snapshot(pool) == before)
+        }
+    }
+
+    /// A real replay applies what the dry run showed; replaying the same events again changes nothing.
+    @Test func replayTwiceChangesNothingTheSecondTime() async throws {
+        try await JobTest.withPool { pool in
+            try await Self.seedUnmatched(pool)
+            let dry = try await Self.job(pool).run(ReplaySelection(), dryRun: true)
+            let first = try await Self.job(pool).run(ReplaySelection(), dryRun: false)
+            #expect(first.records.map(\.statusAfter) == dry.records.map(\.statusAfter))
+            #expect(first.records.map(\.outcomeAfter) == dry.records.map(\.outcomeAfter))
+            #expect(first.exitCode == 0)
+            let billing = try await JobTest.rows(pool, "SELECT status::text AS s, stripe_subscription_id FROM client_billing WHERE client_id = 'clt_late'")
+            #expect(billing.first?.string("s") == "TRIALING")
+            #expect(billing.first?.string("stripe_subscription_id") == "sub_late")
+            let afterFirst = try await JobTest.snapshot(pool)
+
+            let second = try await Self.job(pool).run(ReplaySelection(), dryRun: false)
+            #expect(second.changed == 0)
+            #expect(second.records.count == 3)
+            #expect(try await JobTest.snapshot(pool) == afterFirst)
+        }
+    }
+
+    /// The fixture story stored by `ingest` and never processed: a first replay processes it in
+    /// `created` order (re-running the event a later checkout re-queued) to the story's end; a
+    /// second replay changes nothing, though it re-decides every event against the end state.
+    @Test func fixtureStoryReplayedTwice() async throws {
+        try await JobTest.withPool { pool in
+            try await JobTest.createClient(pool, "clt_acme")
+            let data = Array(try Data(contentsOf: BillingTestSupportPaths.fixture("stripe/export-list.json")))
+            _ = try await EventImporter(pool: pool).ingest(data, name: "export-list.json")
+            let first = try await Self.job(pool).run(ReplaySelection(), dryRun: false)
+            #expect(first.records.count == 11)
+            #expect(first.records.allSatisfy { $0.statusBefore == "received" && $0.statusAfter != "received" })
+            let status = try await JobTest.rows(pool, "SELECT status::text AS s FROM client_billing WHERE client_id = 'clt_acme'")
+            #expect(status.first?.string("s") == "CANCELED")
+            let pending = try await JobTest.rows(pool, "SELECT id FROM billing_events WHERE status NOT IN ('processed', 'ignored')")
+            #expect(pending.isEmpty)
+            let afterFirst = try await JobTest.snapshot(pool)
+
+            let second = try await Self.job(pool).run(ReplaySelection(), dryRun: false)
+            #expect(second.changed == 0 && second.failed == 0)
+            #expect(second.records.contains { $0.decided == "stale" })
+            #expect(try await JobTest.snapshot(pool) == afterFirst)
+        }
+    }
+
+    /// Filters select by Stripe `created`, status and event id; an unknown `--event-id` is an error.
+    @Test func filtersSelectEvents() async throws {
+        try await JobTest.withPool { pool in
+            try await Self.seedUnmatched(pool)
+            let job = Self.job(pool)
+            let unmatched = try await job.run(ReplaySelection(status: .unmatched), dryRun: true)
+            #expect(unmatched.records.map(\.stripeEventId) == ["evt_late"])
+            let window = try await job.run(ReplaySelection(since: JobTest.t0 + 1, until: JobTest.t0 + 1), dryRun: true)
+            #expect(window.records.map(\.stripeEventId) == ["evt_su_1"])
+            let client = try await job.run(ReplaySelection(clientId: "clt_live"), dryRun: true)
+            #expect(client.records.map(\.stripeEventId) == ["evt_co_1", "evt_su_1"])
+            let error = await #expect(throws: BillingJobsError.self) {
+                try await job.run(ReplaySelection(stripeEventId: "evt_nope"), dryRun: false)
+            }
+            #expect(error?.code == .notFound)
+        }
+    }
+
+    /// The single-event entry point of the admin route: a dry run in the caller's transaction
+    /// changes nothing, a real one applies; an unknown id is `nil`.
+    @Test func singleEventReplayForTheAdminRoute() async throws {
+        try await JobTest.withPool { pool in
+            try await Self.seedUnmatched(pool)
+            let before = try await JobTest.snapshot(pool)
+            let handler = BillingEventHandler(livemode: nil)
+            let dry = try await pool.withTransaction { s in
+                try EventReplay.replay(stripeEventId: "evt_late", handler: handler, dryRun: true, now: JobTest.t0, in: s)
+            }
+            #expect(dry?.statusAfter == "processed")
+            #expect(try await JobTest.snapshot(pool) == before)
+            let real = try await pool.withTransaction { s in
+                try EventReplay.replay(stripeEventId: "evt_late", handler: handler, now: JobTest.t0, in: s)
+            }
+            #expect(real?.outcomeAfter == "applied")
+            let missing = try await pool.withTransaction { s in
+                try EventReplay.replay(stripeEventId: "evt_missing", handler: handler, now: JobTest.t0, in: s)
+            }
+            #expect(missing == nil)
+        }
+    }
+
+    /// A pruned event cannot be replayed: it is reported and the run exits 1, changing nothing.
+    @Test func prunedEventIsReported() async throws {
+        try await JobTest.withPool { pool in
+            try await JobTest.seedClient(pool, "clt_1", n: 1, status: "active", periodEnd: JobTest.t0 + 86_400)
+            _ = try await JobTest.rows(pool, "UPDATE billing_events SET payload = NULL WHERE stripe_event_id = 'evt_su_1' RETURNING id")
+            let report = try await Self.job(pool).run(ReplaySelection(stripeEventId: "evt_su_1"), dryRun: false)
+            #expect(report.failed == 1)
+            #expect(report.exitCode == 1)
+            #expect(report.records.first?.error?.contains("pruned") == true)
+        }
+    }
+
+    /// CLI times: ISO 8601 (with or without fractions or offset), a plain date, or Unix seconds.
+    @Test func cliTimesParse() throws {
+        #expect(try CLITime.parse("2025-06-02T09:15:07Z", flag: "--since") == 1_748_855_707)
+        #expect(try CLITime.parse("2025-06-02T09:15:07.250Z", flag: "--since") == 1_748_855_707)
+        #expect(try CLITime.parse("2025-06-02T11:15:07+02:00", flag: "--since") == 1_748_855_707)
+        #expect(try CLITime.parse("1748855707", flag: "--since") == 1_748_855_707)
+        #expect(try CLITime.parse("2025-06-02", flag: "--since") == 1_748_822_400)
+        let error = #expect(throws: BillingJobsError.self) { try CLITime.parse("yesterday", flag: "--since") }
+        #expect(error?.exitCode == 2)
+        #expect(error?.message.contains("--since") == true)
+    }
+}

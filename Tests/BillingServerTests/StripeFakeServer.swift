@@ -1,0 +1,134 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Synchronization
+
+/// A fake of the two Stripe endpoints the product calls, served on a loopback port by the test:
+/// `GET /v1/subscriptions/:id` and `GET /v1/events` (filters `types[]`, `created[gte]`; newest
+/// first; pages of `limit` with `starting_after`/`has_more`). Scripted answers (429, 500, …)
+/// are served first, per path, and every request is recorded.
+final class FakeStripe: Sendable {
+    static let key = "sk_test_fake_4242"
+
+    /// A canned answer.
+    struct Answer: Sendable {
+        var status: Int
+        var headers: [String: String] = [:]
+        var body: String = #"{"error":{"message":"scripted","type":"api_error"}}"#
+    }
+
+    /// One request as the fake saw it.
+    struct Seen: Sendable {
+        var path: String
+        var query: [(String, String)]
+        var headers: [String: String]
+
+        func values(_ name: String) -> [String] { query.filter { $0.0 == name }.map(\.1) }
+    }
+
+    private struct State {
+        var subscriptions: [String: String] = [:]
+        /// (id, created, type, JSON)
+        var events: [(id: String, created: Int64, type: String, json: String)] = []
+        var scripted: [String: [Answer]] = [:]
+        var seen: [Seen] = []
+    }
+
+    private let state = Mutex(State())
+
+    func addSubscription(id: String, json: String) { state.withLock { $0.subscriptions[id] = json } }
+    func addEvent(id: String, created: Int64, type: String, json: String) {
+        state.withLock { $0.events.append((id, created, type, json)) }
+    }
+    func script(_ path: String, _ answers: [Answer]) { state.withLock { $0.scripted[path, default: []] += answers } }
+    var requests: [Seen] { state.withLock { $0.seen } }
+
+    /// Runs `body` with the fake's base URL (`http://127.0.0.1:<port>`).
+    func serve<T: Sendable>(_ body: @escaping @Sendable (String) async throws -> T) async throws -> T {
+        let app = Application(
+            router: router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            logger: Logger(label: "fake-stripe", factory: { _ in SwiftLogNoOpLogHandler() }))
+        return try await app.test(.live) { client in
+            try await body("http://127.0.0.1:\(client.port ?? 0)")
+        }
+    }
+
+    private func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/v1/subscriptions/:id") { request, context in
+            self.answer(request) {
+                let id = context.parameters.get("id") ?? ""
+                guard let json = self.state.withLock({ $0.subscriptions[id] }) else {
+                    return Answer(status: 404, body: #"{"error":{"code":"resource_missing","message":"No such subscription: '\#(id)'","type":"invalid_request_error"}}"#)
+                }
+                return Answer(status: 200, body: json)
+            }
+        }
+        router.get("/v1/events") { request, _ in
+            self.answer(request) { self.eventsPage(Self.query(request)) }
+        }
+        return router
+    }
+
+    private func answer(_ request: Request, _ normal: () -> Answer) -> Response {
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName] = field.value }
+        let path = request.uri.path
+        let scripted = state.withLock { s -> Answer? in
+            s.seen.append(Seen(path: path, query: Self.query(request), headers: headers))
+            return s.scripted[path]?.isEmpty == false ? s.scripted[path]!.removeFirst() : nil
+        }
+        let answer: Answer
+        if headers["authorization"] != "Bearer \(Self.key)" {
+            let masked = "sk_test_****" + String((headers["authorization"] ?? "").suffix(4))
+            answer = Answer(status: 401, body: #"{"error":{"message":"Invalid API Key provided: \#(masked)","type":"invalid_request_error"}}"#)
+        } else {
+            answer = scripted ?? normal()
+        }
+        var fields = HTTPFields()
+        fields[.contentType] = "application/json"
+        for (name, value) in answer.headers { fields[HTTPField.Name(name)!] = value }
+        return Response(status: .init(code: answer.status), headers: fields,
+                        body: .init(byteBuffer: ByteBuffer(string: answer.body)))
+    }
+
+    private func eventsPage(_ query: [(String, String)]) -> Answer {
+        let types = Set(query.filter { $0.0 == "types[]" }.map(\.1))
+        let gte = query.first { $0.0 == "created[gte]" }.flatMap { Int64($0.1) } ?? 0
+        let limit = query.first { $0.0 == "limit" }.flatMap { Int($0.1) } ?? 10
+        let after = query.first { $0.0 == "starting_after" }?.1
+        var matching = state.withLock { $0.events }
+            .filter { (types.isEmpty || types.contains($0.type)) && $0.created >= gte }
+            .sorted { ($0.created, $0.id) > ($1.created, $1.id) }
+        if let after, let i = matching.firstIndex(where: { $0.id == after }) { matching = Array(matching[(i + 1)...]) }
+        let page = matching.prefix(limit)
+        let data = page.map(\.json).joined(separator: ",")
+        return Answer(status: 200, body: #"{"object":"list","data":[\#(data)],"has_more":\#(matching.count > limit),"url":"/v1/events"}"#)
+    }
+
+    /// The query's pairs, names and values percent-decoded.
+    static func query(_ request: Request) -> [(String, String)] {
+        (request.uri.query ?? "").split(separator: "&").map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0) }
+            let decode = { (s: String) in s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? s }
+            return (decode(parts[0]), decode(parts.count > 1 ? parts[1] : ""))
+        }
+    }
+
+    // MARK: - Fixtures
+
+    /// A basil-shaped subscription.
+    static func subscription(id: String, customer: String, status: String, periodEnd: Int64,
+                             cancelAtPeriodEnd: Bool = false) -> String {
+        #"{"id":"\#(id)","object":"subscription","customer":"\#(customer)","status":"\#(status)","cancel_at_period_end":\#(cancelAtPeriodEnd),"canceled_at":null,"trial_start":null,"trial_end":null,"pause_collection":null,"metadata":{},"items":{"object":"list","data":[{"id":"si_1","object":"subscription_item","current_period_start":\#(periodEnd - 2_592_000),"current_period_end":\#(periodEnd)}]}}"#
+    }
+
+    /// A `customer.subscription.updated` event carrying `subscription(…)`.
+    static func subscriptionEvent(id: String, created: Int64, type: String = "customer.subscription.updated",
+                                  subscription: String) -> String {
+        #"{"id":"\#(id)","object":"event","api_version":"2025-03-31.basil","created":\#(created),"livemode":false,"type":"\#(type)","data":{"object":\#(subscription)}}"#
+    }
+}

@@ -1,0 +1,104 @@
+import BillingCore
+import BillingJobs
+import BillingPostgres
+import BillingTestSupport
+import Foundation
+import Synchronization
+
+/// Shared set-up of the operator-job tests (replay, ingest, reconcile, prune): a fresh database,
+/// Stripe-shaped events, storing and processing them as production does.
+enum JobTest {
+    static let t0: Int64 = 1_750_000_000
+
+    /// Runs `body` with a pool on a fresh migrated database.
+    static func withPool<T: Sendable>(_ body: @escaping @Sendable (PGPool) async throws -> T) async throws -> T {
+        try await TestDatabase.withFresh { url in
+            let pool = PGPool(url: url, size: 4)
+            do {
+                let value = try await body(pool)
+                await pool.shutdown()
+                return value
+            } catch {
+                await pool.shutdown()
+                throw error
+            }
+        }
+    }
+
+    static func createClient(_ pool: PGPool, _ id: String) async throws {
+        _ = try await pool.withConnection { try $0.query("INSERT INTO clients (id, business_name) VALUES (\(id), \(id + " Inc"))") }
+    }
+
+    /// Stores events as the webhook would (source `webhook`), without processing them.
+    static func store(_ pool: PGPool, _ bodies: [String], source: EventSource = .webhook) async throws {
+        let events = try bodies.map { body in
+            IncomingEvent(envelope: try EventEnvelope(decoding: Array(body.utf8)), payload: body, source: source)
+        }
+        _ = try await pool.withTransaction { try EventLogStore.insertUndelivered(events, in: $0) }
+    }
+
+    /// Processes due events with the production handler until none is due.
+    static func processAll(_ pool: PGPool) async throws {
+        while try await pool.withConnection({ s in
+            try EventQueue().processBatch(handler: BillingEventHandler(livemode: nil), in: s, now: t0 + 1_000, clock: { 0 })
+        }).claimed > 0 {}
+    }
+
+    static func checkout(id: String, created: Int64, client: String, customer: String, subscription: String) -> String {
+        #"{"id":"\#(id)","object":"event","api_version":"2025-03-31.basil","created":\#(created),"livemode":false,"type":"checkout.session.completed","data":{"object":{"id":"cs_\#(id)","object":"checkout.session","customer":"\#(customer)","subscription":"\#(subscription)","client_reference_id":"\#(client)","metadata":{}}}}"#
+    }
+
+    static func subscriptionEvent(id: String, created: Int64, type: String = "customer.subscription.updated", subscription: String,
+                                  customer: String, status: String, periodEnd: Int64, cancelAtPeriodEnd: Bool = false,
+                                  clientId: String? = nil) -> String {
+        var sub = FakeStripe.subscription(id: subscription, customer: customer, status: status, periodEnd: periodEnd,
+                                          cancelAtPeriodEnd: cancelAtPeriodEnd)
+        if let clientId { sub = sub.replacingOccurrences(of: #""metadata":{}"#, with: #""metadata":{"client_id":"\#(clientId)"}"#) }
+        return FakeStripe.subscriptionEvent(id: id, created: created, type: type, subscription: sub)
+    }
+
+    /// A client linked to `cus_<n>`/`sub_<n>` and in `status` through processed events.
+    static func seedClient(_ pool: PGPool, _ client: String, n: Int, status: String, periodEnd: Int64,
+                           created: Int64 = t0) async throws {
+        try await createClient(pool, client)
+        try await store(pool, [
+            checkout(id: "evt_co_\(n)", created: created, client: client, customer: "cus_\(n)", subscription: "sub_\(n)"),
+            subscriptionEvent(id: "evt_su_\(n)", created: created + 1, subscription: "sub_\(n)", customer: "cus_\(n)",
+                              status: status, periodEnd: periodEnd),
+        ])
+        try await processAll(pool)
+    }
+
+    /// Everything replay or reconcile could change, as comparable text (timestamps included).
+    static func snapshot(_ pool: PGPool) async throws -> [String] {
+        try await pool.withConnection { s in
+            var out: [String] = []
+            for sql in ["SELECT to_jsonb(x) - 'received_at' AS j FROM billing_events x ORDER BY id",
+                        "SELECT to_jsonb(x) AS j FROM client_billing x ORDER BY client_id",
+                        "SELECT to_jsonb(x) AS j FROM client_controls x ORDER BY client_id",
+                        "SELECT to_jsonb(x) AS j FROM alert_logs x ORDER BY id",
+                        "SELECT to_jsonb(x) AS j FROM admin_actions x ORDER BY id"] {
+                out += try s.query(PGQuery(unsafeSQL: sql)).rows.map { $0.string("j") ?? "" }
+            }
+            return out
+        }
+    }
+
+    static func rows(_ pool: PGPool, _ sql: String) async throws -> [PGRow] {
+        try await pool.withConnection { try $0.query(PGQuery(unsafeSQL: sql)).rows }
+    }
+}
+
+/// Collects progress lines.
+final class LinesSink: Sendable {
+    private let lines = Mutex<[String]>([])
+    var all: [String] { lines.withLock { $0 } }
+    var sink: ProgressSink { { line in self.lines.withLock { $0.append(line) } } }
+}
+
+enum BillingTestSupportPaths {
+    /// `Tests/Fixtures/<path>`.
+    static func fixture(_ path: String) -> URL {
+        TestDatabase.repositoryRoot().appendingPathComponent("Tests/Fixtures/\(path)")
+    }
+}
