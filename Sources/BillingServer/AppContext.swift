@@ -4,12 +4,18 @@ import Hummingbird
 /// The request context of every route. The admin API stores the authenticated admin id here.
 public struct AppContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// Set by the admin authentication middleware.
+    /// Set by the admin authentication middleware (and by the console's, for a signed-in operator).
     public var adminId: String?
+    /// The console session of the request, set by `ConsoleAuthMiddleware`.
+    var consoleSession: ConsoleSession?
+    /// The submitted form of a console POST, read (and its CSRF token checked) by `ConsoleAuthMiddleware`.
+    var consoleForm: ConsoleForm?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         adminId = nil
+        consoleSession = nil
+        consoleForm = nil
     }
 
     public var responseEncoder: JSONEncoder {

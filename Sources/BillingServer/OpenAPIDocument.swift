@@ -400,7 +400,7 @@ paths:
       operationId: replayEvent
       tags: [events]
       summary: Replay a stored event
-      description: "Re-queues the event (status received, due now, attempts reset): the processor re-runs it against the current state through the same rules."
+      description: "Re-runs the event at once against the current state through the same rules as the processor (as the replay command does). The answer is the event with a `replay` summary (status and outcome before and after, error). 409 when its payload was pruned."
       parameters:
         - $ref: '#/components/parameters/EventId'
       requestBody:
@@ -414,6 +414,8 @@ paths:
           $ref: '#/components/responses/Unauthorized'
         '404':
           $ref: '#/components/responses/NotFound'
+        '409':
+          $ref: '#/components/responses/Conflict'
         '503':
           $ref: '#/components/responses/Unavailable'
   /api/admin/actions:
@@ -612,7 +614,7 @@ components:
           schema:
             $ref: '#/components/schemas/Error'
     Conflict:
-      description: conflict — the client id exists, or the alert is already acknowledged.
+      description: conflict — the client id exists, the alert is already acknowledged, or the event's payload was pruned.
       content:
         application/json:
           schema:
@@ -783,6 +785,20 @@ components:
           $ref: '#/components/schemas/Timestamp'
         payload:
           type: [object, 'null']
+        replay:
+          type: object
+          description: Only in the answer of replay.
+          properties:
+            status_before:
+              type: string
+            outcome_before:
+              type: [string, 'null']
+            status_after:
+              type: string
+            outcome_after:
+              type: [string, 'null']
+            error:
+              type: [string, 'null']
         status:
           type: string
           enum: [received, processing, processed, ignored, unmatched, retry, failed]

@@ -10,6 +10,9 @@ public struct ServerSettings: Sendable {
     public var livemode: Bool?
     /// `adminId → token` pairs for the admin API.
     public var adminTokens: [(adminId: String, token: String)] = []
+    /// Marks the console's cookies `Secure` on every answer, not only when the proxy in front
+    /// says the request came over TLS (`X-Forwarded-Proto: https`).
+    public var consoleSecureCookies: Bool = false
     /// Processing attempts before an event becomes `failed`.
     public var maxAttempts: Int = 8
     /// Largest accepted webhook body, bytes (default 1 MiB).

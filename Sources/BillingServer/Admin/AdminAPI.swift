@@ -9,11 +9,11 @@ enum AdminAPI {
     /// Adds every admin route to `router`.
     static func addRoutes(to router: Router<AppContext>, parts: BillingApplicationParts) {
         let group = router.group(RouterPath(prefix)).add(middleware: AdminAuthMiddleware(tokens: parts.settings.adminTokens))
-        let db = AdminDatabase(pool: parts.pool)
-        ClientsController(db: db, metrics: parts.metrics, now: parts.now).addRoutes(to: group)
-        AlertsController(db: db).addRoutes(to: group)
-        EventsController(db: db).addRoutes(to: group)
-        ActionsController(db: db).addRoutes(to: group)
+        let actions = AdminActions(parts)
+        ClientsController(db: actions.db, actions: actions).addRoutes(to: group)
+        AlertsController(db: actions.db, actions: actions).addRoutes(to: group)
+        EventsController(db: actions.db, actions: actions).addRoutes(to: group)
+        ActionsController(db: actions.db).addRoutes(to: group)
     }
 }
 

@@ -34,11 +34,8 @@ enum AuditLog {
         var metadata = extra
         metadata["before"] = before ?? NSNull()
         metadata["after"] = after
-        let rows = try session.query("""
-            INSERT INTO admin_actions (admin_id, client_id, action, reason, metadata)
-            VALUES (\(adminId), \(clientId), \(action.rawValue), \(reason), \(RowJSON.text(metadata))::jsonb)
-            RETURNING id
-            """)
-        return rows.first?.int64("id") ?? 0
+        return try AdminActionStore.append(
+            adminId: adminId, clientId: clientId, action: action.rawValue, reason: reason,
+            metadataJSON: RowJSON.text(metadata), in: session)
     }
 }

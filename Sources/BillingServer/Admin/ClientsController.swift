@@ -4,11 +4,10 @@ import Foundation
 import Hummingbird
 
 /// `/api/admin/clients…` (SPEC §7): list, show and create clients, and the client actions
-/// (`ClientsController+Actions.swift`). Every answer about a client is its client view.
+/// (`AdminActions.perform`). Every answer about a client is its client view.
 struct ClientsController: Sendable {
     let db: AdminDatabase
-    let metrics: BillingMetrics
-    let now: @Sendable () -> Int64
+    let actions: AdminActions
 
     func addRoutes(to group: RouterGroup<AppContext>) {
         group.get("clients") { request, _ in try await self.list(request) }
@@ -25,18 +24,18 @@ struct ClientsController: Sendable {
     func list(_ request: Request) async throws -> Response {
         let query = request.queryDictionary
         let page = try PageRequest(query)
-        let status = try query["status"].map { raw in
-            guard let s = BillingStatus(rawValue: raw) else {
-                throw APIError.invalidRequest("`status` must be one of " + BillingStatus.allCases.map(\.rawValue).joined(separator: ", "))
-            }
-            return s
-        }
-        let gate = try query["gate"].map { raw in
-            guard let g = PaymentGate(rawValue: raw) else { throw APIError.invalidRequest("`gate` must be open, closed or pending") }
-            return g
-        }
+        let (status, gate) = try Self.filters(query)
         let result = try await db.transaction { s in try ClientView.list(status: status, gate: gate, page: page, in: s) }
         return result.response(ClientView.object)
+    }
+
+    /// `POST /api/admin/clients/:id/<action>` `{"reason"}`: answers 200 with the client view.
+    func perform(_ action: ClientAction, _ request: Request, context: AppContext) async throws -> Response {
+        let adminId = try context.requireAdmin()
+        let body = try await AdminRequest.decode(AdminRequest.Reason.self, from: request)
+        let view = try await actions.perform(action, clientId: try context.parameters.require("id"), adminId: adminId,
+                                             reason: body.reason, logger: context.logger)
+        return JSONResponse.make(status: .ok, object: ClientView.object(view))
     }
 
     /// `GET /api/admin/clients/:id`.
@@ -81,5 +80,22 @@ extension AppContext {
     func requireAdmin() throws -> String {
         guard let adminId else { throw APIError.unauthorized }
         return adminId
+    }
+}
+
+extension ClientsController {
+    /// The `status` and `gate` filters of a client list; an unknown value is a 400.
+    static func filters(_ query: [String: String]) throws -> (BillingStatus?, PaymentGate?) {
+        let status = try query["status"].map { raw in
+            guard let s = BillingStatus(rawValue: raw) else {
+                throw APIError.invalidRequest("`status` must be one of " + BillingStatus.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            return s
+        }
+        let gate = try query["gate"].map { raw in
+            guard let g = PaymentGate(rawValue: raw) else { throw APIError.invalidRequest("`gate` must be open, closed or pending") }
+            return g
+        }
+        return (status, gate)
     }
 }

@@ -3,35 +3,40 @@ import Foundation
 
 /// Replays one stored event for an operator (SPEC §7 `POST /api/admin/events/:id/replay`).
 ///
-/// The event is re-queued rather than run here: its row goes back to `received`, due now,
-/// with a fresh attempt budget, and the processor re-runs it against the *current* state
-/// through the same rules as any event (SPEC §5 replay). The NOTIFY wakes a processor as soon
-/// as the transaction commits.
-enum EventReplayer {
-    /// In the caller's transaction: locks the event, re-queues it, writes the audit row.
-    /// Returns the event as JSON text (with payload), or `nil` when no such event is stored.
-    static func replay(stripeEventId: String, adminId: String, reason: String, in s: PGSession) throws -> String? {
-        guard let old = try s.query("""
-            SELECT status, outcome, attempts, to_jsonb(next_attempt_at) #>> '{}' AS next_attempt_at, client_id
-            FROM billing_events WHERE stripe_event_id = \(stripeEventId) FOR UPDATE
-            """).first
-        else { return nil }
-        let new = try s.query("""
-            UPDATE billing_events x SET status = 'received', next_attempt_at = now(), attempts = 0
-            WHERE x.stripe_event_id = \(stripeEventId)
-            RETURNING to_jsonb(x)::text AS j, to_jsonb(x.next_attempt_at) #>> '{}' AS next_attempt_at
-            """).first
-        try s.query("SELECT pg_notify(\(EventLogStore.channel), '')")
-        func fields(status: String?, attempts: Int?, nextAttemptAt: String?) -> [String: Any] {
-            ["status": status ?? NSNull(), "attempts": attempts ?? NSNull(),
-             "next_attempt_at": nextAttemptAt.map(RowJSON.timestamp) ?? NSNull()]
+/// The event is re-run at once, in the request's transaction, through the production handler
+/// and against the *current* state (`EventReplay`, the same path as the `replay` command), and
+/// the audit row commits with its effects. A pruned event cannot be replayed (409).
+struct EventReplayer: Sendable {
+    let handler: any EventHandler
+    let now: @Sendable () -> Int64
+
+    /// In the caller's transaction: replays the event and writes the audit row. Returns the
+    /// event as JSON text (with payload and a `replay` summary), or `nil` when no such event is stored.
+    func replay(stripeEventId: String, adminId: String, reason: String, in s: PGSession) throws -> String? {
+        guard let record = try EventReplay.replay(stripeEventId: stripeEventId, handler: handler, now: now(), in: s) else {
+            return nil
         }
+        let pruned = try s.query("SELECT payload IS NULL AS pruned FROM billing_events WHERE id = \(record.rowId)").first
+        if pruned?.bool("pruned") == true {
+            throw APIError.conflict("the payload of \(stripeEventId) was pruned; the event cannot be replayed")
+        }
+        func fields(_ status: String, _ outcome: String?) -> [String: Any] {
+            ["status": status, "outcome": outcome ?? NSNull()]
+        }
+        var extra: [String: Any] = ["stripe_event_id": stripeEventId]
+        if let error = record.error { extra["error"] = error }
         try AuditLog.record(
-            adminId: adminId, clientId: old.string("client_id"), action: .replayEvent, reason: reason,
-            before: fields(status: old.string("status"), attempts: old.int("attempts"), nextAttemptAt: old.string("next_attempt_at")),
-            after: fields(status: "received", attempts: 0, nextAttemptAt: new?.string("next_attempt_at")),
-            extra: ["stripe_event_id": stripeEventId, "previous_outcome": old.string("outcome") ?? NSNull()],
-            in: s)
-        return new?.string("j")
+            adminId: adminId, clientId: record.clientId, action: .replayEvent, reason: reason,
+            before: fields(record.statusBefore, record.outcomeBefore), after: fields(record.statusAfter, record.outcomeAfter),
+            extra: extra, in: s)
+        let summary = RowJSON.text([
+            "status_before": record.statusBefore, "outcome_before": record.outcomeBefore ?? NSNull(),
+            "status_after": record.statusAfter, "outcome_after": record.outcomeAfter ?? NSNull(),
+            "error": record.error ?? NSNull(),
+        ])
+        return try s.query("""
+            SELECT (to_jsonb(x) || jsonb_build_object('replay', \(summary)::jsonb))::text AS j
+            FROM billing_events x WHERE x.id = \(record.rowId)
+            """).first?.string("j")
     }
 }

@@ -6,6 +6,7 @@ import Hummingbird
 /// `:id` is the Stripe event id; events are shown with their `billing_events` column names.
 struct EventsController: Sendable {
     let db: AdminDatabase
+    let actions: AdminActions
 
     func addRoutes(to group: RouterGroup<AppContext>) {
         group.get("events") { request, _ in try await self.list(request) }
@@ -38,19 +39,12 @@ struct EventsController: Sendable {
         return RowJSON.response(event)
     }
 
-    /// `POST /api/admin/events/:id/replay` `{"reason"}`: re-queues the event (see `EventReplayer`)
-    /// and answers it.
+    /// `POST /api/admin/events/:id/replay` `{"reason"}`: re-runs the event (`AdminActions.replayEvent`)
+    /// and answers it, with a `replay` summary (status and outcome before and after, error).
     func replay(_ request: Request, context: AppContext) async throws -> Response {
         let adminId = try context.requireAdmin()
         let body = try await AdminRequest.decode(AdminRequest.Reason.self, from: request)
-        let reason = try AdminRequest.reason(body.reason)
-        let eventId = try context.parameters.require("id")
-        let event = try await db.transaction { s in
-            guard let event = try EventReplayer.replay(stripeEventId: eventId, adminId: adminId, reason: reason, in: s) else {
-                throw APIError.notFound("no event with id \(eventId)")
-            }
-            return event
-        }
+        let event = try await actions.replayEvent(id: try context.parameters.require("id"), adminId: adminId, reason: body.reason)
         return RowJSON.response(event)
     }
 }
