@@ -34,7 +34,7 @@ public struct BillingEventHandler: EventHandler {
         if case .ignored = decoded.kind { return .ignored(clientId: nil) }
         if let livemode, decoded.livemode != livemode { return .ignored(clientId: nil) }
 
-        guard let clientId = try Self.resolve(decoded.resolutionKeys, in: session),
+        guard let clientId = try Self.resolveOrWaitForLink(decoded.resolutionKeys, in: session),
               let state = try ClientStateStore.lock(clientId: clientId, in: session)
         else { return .unmatched }
 
@@ -45,6 +45,25 @@ public struct BillingEventHandler: EventHandler {
         observe(decision)
         if decision.outcome == .ignored { return .ignored(clientId: clientId) }
         return .processed(outcome: decision.outcome.rawValue, clientId: clientId)
+    }
+
+    /// Resolves the client; when nothing resolves, takes the customer's link lock and tries again.
+    ///
+    /// Without the lock two workers lose a wake-up: worker A links customer `cus` and re-queues its
+    /// `unmatched` events while worker B, which had not seen A's uncommitted link, is parking an
+    /// event of `cus` as `unmatched` — A's re-queue cannot see B's uncommitted row, and the event
+    /// would wait forever. Both sides take `lockCustomerLink` (until their transaction ends), so
+    /// either B resolves after A's commit, or A re-queues after B's.
+    static func resolveOrWaitForLink(_ keys: ClientResolutionKeys, in session: PGSession) throws -> String? {
+        if let clientId = try resolve(keys, in: session) { return clientId }
+        guard let customer = keys.customerId else { return nil }
+        try lockCustomerLink(customer, in: session)
+        return try resolve(keys, in: session)
+    }
+
+    /// A transaction-scoped advisory lock on linking `customer` (two-key space, class "bill").
+    static func lockCustomerLink(_ customer: String, in session: PGSession) throws {
+        try session.prepared("lock_customer_link", "SELECT pg_advisory_xact_lock(1651076204, hashtext(\(customer)))")
     }
 
     /// SPEC §5 client resolution, in the order `ClientResolutionKeys` documents.
@@ -77,6 +96,7 @@ public struct BillingEventHandler: EventHandler {
                 """)
         }
         if let customer = decision.linkedCustomerId {
+            try lockCustomerLink(customer, in: session)
             try session.prepared("requeue_unmatched", """
                 UPDATE billing_events SET status = 'received', next_attempt_at = now()
                 WHERE status = 'unmatched' AND stripe_customer_id = \(customer) AND id <> \(rowId)

@@ -1,29 +1,33 @@
 import BillingCore
+import Foundation
 
 /// Generates realistic Stripe stories for property tests: per client one customer, 1–3 subscriptions one after
 /// another (each but possibly the last ends canceled before or in the second the next starts), checkouts,
 /// $0 trial invoices, renewals, failures and recoveries, `trial_will_end` noise, and same-second events.
-struct BillingStoryGenerator {
+public struct BillingStoryGenerator: Sendable {
     private var random: SeededGenerator
 
-    init(seed: UInt64) {
+    public init(seed: UInt64) {
         random = SeededGenerator(state: seed)
     }
 
-    struct ClientStory {
-        var clientId: String
-        var events: [BillingEvent]
-        var mutedAtStart: Bool
+    /// One client's events in Stripe's `created` order, and whether its alerts start muted.
+    public struct ClientStory: Sendable {
+        public var clientId: String
+        public var events: [BillingEvent]
+        public var mutedAtStart: Bool
     }
 
     private mutating func chance(_ percent: Int) -> Bool { Int.random(in: 0..<100, using: &random) < percent }
     private mutating func pick<T>(_ items: [T]) -> T { items[Int.random(in: 0..<items.count, using: &random)] }
 
-    mutating func clients(count: Int) -> [ClientStory] {
+    /// Stories of `count` clients, `clt_0` … .
+    public mutating func clients(count: Int) -> [ClientStory] {
         (0..<count).map { story(client: $0) }
     }
 
-    mutating func story(client index: Int) -> ClientStory {
+    /// The story of client `clt_<index>` (customer `cus_<index>`).
+    public mutating func story(client index: Int) -> ClientStory {
         let clientId = "clt_\(index)"
         let customer = "cus_\(index)"
         var time: Int64 = 1_750_000_000 + Int64(index) * 7
@@ -113,7 +117,7 @@ struct BillingStoryGenerator {
     }
 
     /// All events of all clients, shuffled, with random duplicates.
-    mutating func deliveries(of stories: [ClientStory]) -> [BillingEvent] {
+    public mutating func deliveries(of stories: [ClientStory]) -> [BillingEvent] {
         var all = stories.flatMap(\.events)
         for event in all where chance(15) { all.append(event) }
         all.shuffle(using: &random)
@@ -121,7 +125,24 @@ struct BillingStoryGenerator {
     }
 
     /// The client whose mute an operator toggles before the next delivery, if any (5 % of deliveries).
-    mutating func clientToToggleMute(among stories: [ClientStory]) -> String? {
+    public mutating func clientToToggleMute(among stories: [ClientStory]) -> String? {
         chance(5) ? pick(stories).clientId : nil
+    }
+}
+
+/// A deterministic generator (SplitMix64), so generated stories and jitter can be pinned in tests.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    public var state: UInt64
+
+    public init(state: UInt64) {
+        self.state = state
+    }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
