@@ -21,6 +21,8 @@ public enum ClientStateStore {
     /// `client_controls` and `onboarding_states` rows with their defaults (SPEC §5: the main
     /// application may create clients directly). `nil` when `clients` has no such id.
     public static func lock(clientId: String, in session: PGSession) throws -> ClientState? {
+        // Common case first: the rows exist, so one round trip locks and reads them.
+        if let row = try lockedRow(clientId: clientId, in: session) { return state(clientId: clientId, row) }
         let exists = try session.prepared("client_exists", "SELECT 1 AS one FROM clients WHERE id = \(clientId)")
         guard !exists.isEmpty else { return nil }
         try session.prepared("client_companions", """
@@ -28,6 +30,10 @@ public enum ClientStateStore {
                  c AS (INSERT INTO client_controls (client_id) VALUES (\(clientId)) ON CONFLICT DO NOTHING)
             INSERT INTO onboarding_states (client_id) VALUES (\(clientId)) ON CONFLICT DO NOTHING
             """)
+        return try lockedRow(clientId: clientId, in: session).map { state(clientId: clientId, $0) }
+    }
+
+    private static func lockedRow(clientId: String, in session: PGSession) throws -> PGRow? {
         let rows = try session.prepared("lock_client_state", """
             SELECT b.status::text AS status, b.payment_source::text AS payment_source, b.stripe_customer_id,
                    b.stripe_subscription_id, b.stripe_subscription_status,
@@ -47,7 +53,10 @@ public enum ClientStateStore {
             WHERE b.client_id = \(clientId)
             FOR UPDATE OF b, c
             """)
-        guard let r = rows.first else { return nil }
+        return rows.first
+    }
+
+    private static func state(clientId: String, _ r: PGRow) -> ClientState {
         let billing = ClientBilling(
             clientId: clientId,
             status: r.string("status").flatMap(BillingStatus.init(rawValue:)) ?? .pending,

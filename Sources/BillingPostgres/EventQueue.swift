@@ -69,12 +69,18 @@ public struct ProcessedEventRecord: Sendable, Equatable {
 public struct EventQueue: Sendable {
     /// Backoff and the attempt limit (SPEC §6, §10: `BILLING_MAX_ATTEMPTS`, default 8).
     public var retryPolicy: RetryPolicy
-    /// Events claimed per batch transaction.
+    /// Events claimed per batch transaction. Kept under 64 so that a batch's subtransactions
+    /// (one savepoint per event) fit PostgreSQL's per-backend subtransaction cache.
     public var batchSize: Int
+    /// When several processor loops share one process: this loop's share of the customers
+    /// (`hashtext(stripe_customer_id) mod count = index`). Events of one customer then always
+    /// go to the same loop, so two loops never wait on — or deadlock over — one client's rows.
+    public var partition: (index: Int, count: Int)?
 
-    public init(retryPolicy: RetryPolicy = RetryPolicy(), batchSize: Int = 64) {
+    public init(retryPolicy: RetryPolicy = RetryPolicy(), batchSize: Int = 48, partition: (index: Int, count: Int)? = nil) {
         self.retryPolicy = retryPolicy
         self.batchSize = batchSize
+        self.partition = partition
     }
 
     /// Claims up to `batchSize` due events, oldest Stripe `created` first (ties by id), and
@@ -87,13 +93,18 @@ public struct EventQueue: Sendable {
             let claimed = try claim(in: session)
             var report = BatchReport()
             report.claimed = claimed.count
-            for event in claimed {
+            for (i, event) in claimed.enumerated() {
                 let started = clock()
+                // One savepoint per event; releasing the previous one rides in the same round trip.
+                try session.execute(script: i == 0 ? "SAVEPOINT event" : "RELEASE SAVEPOINT event; SAVEPOINT event")
                 do {
-                    let disposition = try session.savepoint("event") { session in
-                        let d = try handler.handle(event, in: session, now: now)
-                        try settle(event, d, in: session)
-                        return d
+                    let disposition: EventDisposition
+                    do {
+                        disposition = try handler.handle(event, in: session, now: now)
+                        try settle(event, disposition, in: session)
+                    } catch {
+                        try? session.execute(script: "ROLLBACK TO SAVEPOINT event")
+                        throw error
                     }
                     let record: ProcessedEventRecord
                     switch disposition {
@@ -121,14 +132,27 @@ public struct EventQueue: Sendable {
     }
 
     private func claim(in session: PGSession) throws -> [ClaimedEvent] {
-        let rows = try session.prepared("claim_events", """
-            SELECT \(unsafeSQL: Self.claimedColumns)
-            FROM billing_events
-            WHERE status IN ('received', 'retry') AND next_attempt_at <= now()
-            ORDER BY stripe_created_at, id
-            LIMIT \(batchSize)
-            FOR UPDATE SKIP LOCKED
-            """)
+        let rows: PGRows
+        if let partition, partition.count > 1 {
+            rows = try session.prepared("claim_events_partition", """
+                SELECT \(unsafeSQL: Self.claimedColumns)
+                FROM billing_events
+                WHERE status IN ('received', 'retry') AND next_attempt_at <= now()
+                  AND abs(hashtext(coalesce(stripe_customer_id, '')) % \(partition.count)) = \(partition.index)
+                ORDER BY stripe_created_at, id
+                LIMIT \(batchSize)
+                FOR UPDATE SKIP LOCKED
+                """)
+        } else {
+            rows = try session.prepared("claim_events", """
+                SELECT \(unsafeSQL: Self.claimedColumns)
+                FROM billing_events
+                WHERE status IN ('received', 'retry') AND next_attempt_at <= now()
+                ORDER BY stripe_created_at, id
+                LIMIT \(batchSize)
+                FOR UPDATE SKIP LOCKED
+                """)
+        }
         return rows.rows.map(Self.claimedEvent)
     }
 

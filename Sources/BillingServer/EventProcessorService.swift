@@ -14,14 +14,20 @@ public struct EventProcessorService: Service {
     let metrics: BillingMetrics
     let logger: Logger
     let pollIntervalMilliseconds: Int32
+    let loops: Int
     let now: @Sendable () -> Int64
 
+    /// - Parameters:
+    ///   - loops: processor loops in this process. Each takes its own share of the customers
+    ///     (`EventQueue.partition`), so loops never contend for one client's rows.
     public init(
         pool: PGPool, queue: EventQueue, handler: any EventHandler, metrics: BillingMetrics, logger: Logger,
-        pollIntervalMilliseconds: Int32 = 1000, now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+        pollIntervalMilliseconds: Int32 = 1000, loops: Int = 1,
+        now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
     ) {
         self.pool = pool
         self.queue = queue
+        self.loops = max(1, loops)
         self.handler = handler
         self.metrics = metrics
         self.logger = logger
@@ -30,15 +36,31 @@ public struct EventProcessorService: Service {
     }
 
     public func run() async throws {
-        logger.info("processor started")
+        logger.info("processor started", metadata: [LogKey.count: .stringConvertible(loops)])
+        if loops == 1 {
+            await runLoop(queue: queue, gauges: true)
+        } else {
+            await withDiscardingTaskGroup { group in
+                for index in 0..<loops {
+                    var share = queue
+                    share.partition = (index, loops)
+                    group.addTask { await self.runLoop(queue: share, gauges: index == 0) }
+                }
+            }
+        }
+        logger.info("processor stopped cleanly")
+    }
+
+    /// One loop: batches until nothing is due, then waits for a NOTIFY or the poll interval.
+    private func runLoop(queue: EventQueue, gauges: Bool) async {
         var listener: PGConnection?
         var failures = 0
         var lastGauge = Date.distantPast
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                let report = try await runBatch()
+                let report = try await runBatch(queue)
                 failures = 0
-                if Date().timeIntervalSince(lastGauge) > 5 {
+                if gauges, Date().timeIntervalSince(lastGauge) > 5 {
                     lastGauge = Date()
                     try await updateQueueGauges()
                 }
@@ -59,13 +81,16 @@ public struct EventProcessorService: Service {
             }
         }
         if let l = listener { await l.close() }
-        logger.info("processor stopped cleanly")
     }
 
     /// Claims and settles one batch; logs and counts each event.
     @discardableResult
     public func runBatch() async throws -> BatchReport {
-        let queue = self.queue, handler = self.handler, now = self.now()
+        try await runBatch(queue)
+    }
+
+    private func runBatch(_ queue: EventQueue) async throws -> BatchReport {
+        let handler = self.handler, now = self.now()
         let report = try await pool.withConnection { session in
             try queue.processBatch(handler: handler, in: session, now: now, clock: { Date().timeIntervalSince1970 })
         }

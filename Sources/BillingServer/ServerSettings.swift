@@ -23,6 +23,8 @@ public struct ServerSettings: Sendable {
     public var port: Int = 8080
     /// Connections in the PostgreSQL pool.
     public var poolSize: Int = 8
+    /// Processor loops in this process, each with its own share of the customers.
+    public var processorLoops: Int = 2
 
     public init(databaseURL: String, webhookSecrets: [String]) {
         self.databaseURL = databaseURL
