@@ -38,19 +38,19 @@ public final class TCPProxy: Sendable {
     }
 
     /// Drops every proxied connection and refuses new ones.
+    ///
+    /// Sockets are only shut down here, never closed: the thread that owns a socket closes it
+    /// once it has stopped using it, so no descriptor number is closed twice or touched after
+    /// the process has reused it for another connection.
     public func cut() {
-        let fds = state.withLock { s -> [Int32] in
+        // Shut down under the lock: a pump removes its sockets under the same lock before it
+        // closes them, so every descriptor shut down here is still ours.
+        state.withLock { s in
             s.open = false
             s.generation += 1
-            var fds = Array(s.sockets)
-            if s.listener >= 0 { fds.append(s.listener) }
+            for fd in s.sockets { shutdown(fd, Int32(SHUT_RDWR)) }
+            if s.listener >= 0 { shutdown(s.listener, Int32(SHUT_RDWR)) }
             s.listener = -1
-            s.sockets = []
-            return fds
-        }
-        for fd in fds {
-            shutdown(fd, Int32(SHUT_RDWR))
-            close(fd)
         }
     }
 
@@ -72,7 +72,10 @@ public final class TCPProxy: Sendable {
         Thread.detachNewThread { [self] in
             while true {
                 let client = accept(fd, nil, nil)
-                if client < 0 { return }
+                if client < 0 {
+                    close(fd)  // shut down by cut(): this thread owns the listener
+                    return
+                }
                 let upstream = Self.connectTo(port: target)
                 let accepted = state.withLock { s -> Bool in
                     guard s.open, s.generation == generation, upstream >= 0 else { return false }
@@ -85,26 +88,50 @@ public final class TCPProxy: Sendable {
                     if upstream >= 0 { close(upstream) }
                     continue
                 }
-                Self.pump(from: client, to: upstream)
-                Self.pump(from: upstream, to: client)
+                let pair = SocketPair(a: client, b: upstream, proxy: self)
+                Self.pump(from: client, to: upstream, pair: pair)
+                Self.pump(from: upstream, to: client, pair: pair)
             }
         }
     }
 
-    private static func pump(from: Int32, to: Int32) {
+    /// Both directions of one proxied connection; the last pump to finish closes both sockets.
+    private final class SocketPair: Sendable {
+        let a: Int32
+        let b: Int32
+        let proxy: TCPProxy
+        private let running = Mutex(2)
+        init(a: Int32, b: Int32, proxy: TCPProxy) { (self.a, self.b, self.proxy) = (a, b, proxy) }
+
+        func pumpFinished() {
+            let last = running.withLock { n -> Bool in n -= 1; return n == 0 }
+            guard last else { return }
+            proxy.state.withLock { s in
+                s.sockets.remove(a)
+                s.sockets.remove(b)
+            }
+            close(a)
+            close(b)
+        }
+    }
+
+    private static func pump(from: Int32, to: Int32, pair: SocketPair) {
         Thread.detachNewThread {
             var buffer = [UInt8](repeating: 0, count: 65536)
-            while true {
+            loop: while true {
                 let n = buffer.withUnsafeMutableBytes { read(from, $0.baseAddress, $0.count) }
                 if n <= 0 { break }
                 var sent = 0
                 while sent < n {
                     let m = buffer.withUnsafeBytes { send(to, $0.baseAddress! + sent, n - sent, Int32(MSG_NOSIGNAL)) }
-                    if m <= 0 { shutdown(from, Int32(SHUT_RDWR)); return }
+                    if m <= 0 { break loop }
                     sent += m
                 }
             }
+            // Both sockets are still open here (only the last pump closes them).
+            shutdown(from, Int32(SHUT_RDWR))
             shutdown(to, Int32(SHUT_RDWR))
+            pair.pumpFinished()
         }
     }
 

@@ -46,7 +46,8 @@ import Testing
         try await TestDatabase.withFresh { url in
             let pool = PGPool(url: url, size: 2)
             try await Self.insertEvent(pool, id: "evt_fails")
-            let queue = EventQueue(retryPolicy: RetryPolicy(maxAttempts: 4))
+            // A 60 s base delay keeps each retry far in the future however slow the machine is.
+            let queue = EventQueue(retryPolicy: RetryPolicy(baseDelaySeconds: 60, maxAttempts: 4))
             var delays: [Double] = []
             for attempt in 1...4 {
                 let before = try await TestApp.rows(pool, "SELECT extract(epoch FROM clock_timestamp())::float8 AS t").first?.double("t") ?? 0
@@ -68,12 +69,12 @@ import Testing
                     #expect(row.string("status") == "failed")
                 }
             }
-            // Equal jitter: attempt n waits within [2^(n-1)/2, 2^(n-1)] seconds after its transaction
-            // started (measured here from just before it, so only the lower bound is exact).
+            // Equal jitter: attempt n waits within [60·2^(n-1)/2, 60·2^(n-1)] seconds after its
+            // transaction started (measured from just before it, so only the lower bound is exact).
             #expect(delays.count == 3)
-            #expect(delays[0] >= 0.5 && delays[0] <= 1 + 5)
-            #expect(delays[1] >= 1.0 && delays[1] <= 2 + 5)
-            #expect(delays[2] >= 2.0 && delays[2] <= 4 + 5)
+            #expect(delays[0] >= 30 && delays[0] <= 60 + 5)
+            #expect(delays[1] >= 60 && delays[1] <= 120 + 5)
+            #expect(delays[2] >= 120 && delays[2] <= 240 + 5)
             #expect(try await Self.process(pool, queue, AlwaysFails()).claimed == 0)
             let alerts = try await TestApp.rows(pool, "SELECT alert_type, alert_key, severity FROM alert_logs")
             #expect(alerts.count == 1)

@@ -1,9 +1,5 @@
+import BillingTestSupport
 import Foundation
-import HTTPTypes
-import Hummingbird
-import HummingbirdTesting
-import Logging
-import NIOCore
 import Synchronization
 
 /// A fake of the two Stripe endpoints the product calls, served on a loopback port by the test:
@@ -48,51 +44,38 @@ final class FakeStripe: Sendable {
 
     /// Runs `body` with the fake's base URL (`http://127.0.0.1:<port>`).
     func serve<T: Sendable>(_ body: @escaping @Sendable (String) async throws -> T) async throws -> T {
-        let app = Application(
-            router: router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            logger: Logger(label: "fake-stripe", factory: { _ in SwiftLogNoOpLogHandler() }))
-        return try await app.test(.live) { client in
-            try await body("http://127.0.0.1:\(client.port ?? 0)")
-        }
+        let server = try LoopbackHTTPServer { [self] request in self.respond(request) }
+        defer { server.stop() }
+        return try await body(server.baseURL)
     }
 
-    private func router() -> Router<BasicRequestContext> {
-        let router = Router()
-        router.get("/v1/subscriptions/:id") { request, context in
-            self.answer(request) {
-                let id = context.parameters.get("id") ?? ""
-                guard let json = self.state.withLock({ $0.subscriptions[id] }) else {
-                    return Answer(status: 404, body: #"{"error":{"code":"resource_missing","message":"No such subscription: '\#(id)'","type":"invalid_request_error"}}"#)
-                }
-                return Answer(status: 200, body: json)
-            }
-        }
-        router.get("/v1/events") { request, _ in
-            self.answer(request) { self.eventsPage(Self.query(request)) }
-        }
-        return router
-    }
-
-    private func answer(_ request: Request, _ normal: () -> Answer) -> Response {
-        var headers: [String: String] = [:]
-        for field in request.headers { headers[field.name.canonicalName] = field.value }
-        let path = request.uri.path
+    private func respond(_ request: LoopbackHTTPServer.Request) -> LoopbackHTTPServer.Response {
+        let query = Self.query(request.query)
         let scripted = state.withLock { s -> Answer? in
-            s.seen.append(Seen(path: path, query: Self.query(request), headers: headers))
-            return s.scripted[path]?.isEmpty == false ? s.scripted[path]!.removeFirst() : nil
+            s.seen.append(Seen(path: request.path, query: query, headers: request.headers))
+            return s.scripted[request.path]?.isEmpty == false ? s.scripted[request.path]!.removeFirst() : nil
         }
         let answer: Answer
-        if headers["authorization"] != "Bearer \(Self.key)" {
-            let masked = "sk_test_****" + String((headers["authorization"] ?? "").suffix(4))
+        if request.headers["authorization"] != "Bearer \(Self.key)" {
+            let masked = "sk_test_****" + String((request.headers["authorization"] ?? "").suffix(4))
             answer = Answer(status: 401, body: #"{"error":{"message":"Invalid API Key provided: \#(masked)","type":"invalid_request_error"}}"#)
+        } else if let scripted {
+            answer = scripted
+        } else if request.method == "GET", request.path.hasPrefix("/v1/subscriptions/") {
+            let id = String(request.path.dropFirst("/v1/subscriptions/".count))
+            if let json = state.withLock({ $0.subscriptions[id] }) {
+                answer = Answer(status: 200, body: json)
+            } else {
+                answer = Answer(status: 404, body: #"{"error":{"code":"resource_missing","message":"No such subscription: '\#(id)'","type":"invalid_request_error"}}"#)
+            }
+        } else if request.method == "GET", request.path == "/v1/events" {
+            answer = eventsPage(query)
         } else {
-            answer = scripted ?? normal()
+            answer = Answer(status: 404, body: #"{"error":{"message":"Unrecognized request URL","type":"invalid_request_error"}}"#)
         }
-        var fields = HTTPFields()
-        fields[.contentType] = "application/json"
-        for (name, value) in answer.headers { fields[HTTPField.Name(name)!] = value }
-        return Response(status: .init(code: answer.status), headers: fields,
-                        body: .init(byteBuffer: ByteBuffer(string: answer.body)))
+        var headers = answer.headers
+        headers["Content-Type"] = "application/json"
+        return LoopbackHTTPServer.Response(status: answer.status, headers: headers, body: answer.body)
     }
 
     private func eventsPage(_ query: [(String, String)]) -> Answer {
@@ -110,8 +93,8 @@ final class FakeStripe: Sendable {
     }
 
     /// The query's pairs, names and values percent-decoded.
-    static func query(_ request: Request) -> [(String, String)] {
-        (request.uri.query ?? "").split(separator: "&").map { pair in
+    static func query(_ text: String) -> [(String, String)] {
+        text.split(separator: "&").map { pair in
             let parts = pair.split(separator: "=", maxSplits: 1).map { String($0) }
             let decode = { (s: String) in s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? s }
             return (decode(parts[0]), decode(parts.count > 1 ? parts[1] : ""))
