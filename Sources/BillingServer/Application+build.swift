@@ -31,7 +31,7 @@ public struct BillingApplicationParts: Sendable {
     }
 }
 
-/// The router: webhook, health, metrics (and the admin API when present).
+/// The router: webhook, health, metrics, the OpenAPI document, the admin API and the console.
 public func buildRouter(_ parts: BillingApplicationParts) -> Router<AppContext> {
     let router = Router(context: AppContext.self)
     let verifier = WebhookSignatureVerifier(secrets: parts.settings.webhookSecrets, tolerance: parts.settings.webhookToleranceSeconds)
@@ -39,6 +39,9 @@ public func buildRouter(_ parts: BillingApplicationParts) -> Router<AppContext> 
     WebhookController(verifier: verifier, maxBodyBytes: parts.settings.maxBodyBytes, ingest: ingest, metrics: parts.metrics, now: parts.now)
         .addRoutes(to: router)
     HealthController(pool: parts.pool, metrics: parts.metrics, readiness: parts.readiness).addRoutes(to: router)
+    OpenAPIDocument.addRoutes(to: router)
+    AdminAPI.addRoutes(to: router, parts: parts)
+    Console.addRoutes(to: router, parts: parts)
     return router
 }
 
@@ -57,7 +60,7 @@ public func buildApplication(_ parts: BillingApplicationParts, runProcessor: Boo
     if runProcessor {
         let queue = EventQueue(retryPolicy: RetryPolicy(maxAttempts: parts.settings.maxAttempts))
         app.addServices(EventProcessorService(pool: parts.pool, queue: queue, handler: parts.handler, metrics: parts.metrics,
-                                              logger: parts.logger, now: parts.now))
+                                              logger: parts.logger, loops: parts.settings.processorLoops, now: parts.now))
     }
     return app
 }

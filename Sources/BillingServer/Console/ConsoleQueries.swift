@@ -1,0 +1,51 @@
+import BillingPostgres
+import Foundation
+
+/// Reading rows rendered as JSON (`… AS j`) for the console pages, and the overview's counts.
+enum ConsoleQueries {
+    /// Each row's `j` column: JSON text, parsed after the transaction by `RowJSON.object`.
+    static func texts(_ rows: PGRows) -> [String] {
+        rows.rows.compactMap { $0.string("j") }
+    }
+
+    /// What the overview shows.
+    struct Overview: Sendable {
+        var clientsPerStatus: [String: Int] = [:]
+        var eventsPerStatus: [String: Int] = [:]
+        var failedJSON: [String] = []
+        var alertsLastDay = 0
+        var openAlerts = 0
+    }
+
+    static func overview(in s: PGSession) throws -> Overview {
+        var o = Overview()
+        for row in try s.query("""
+            SELECT COALESCE(b.status::text, 'PENDING') AS status, count(*) AS count
+            FROM clients c LEFT JOIN client_billing b ON b.client_id = c.id GROUP BY 1
+            """).rows {
+            o.clientsPerStatus[row.string("status") ?? ""] = row.int("count") ?? 0
+        }
+        for row in try s.query("SELECT status, count(*) AS count FROM billing_events GROUP BY status").rows {
+            o.eventsPerStatus[row.string("status") ?? ""] = row.int("count") ?? 0
+        }
+        o.failedJSON = try s.query("""
+            SELECT (to_jsonb(x) - 'payload')::text AS j FROM billing_events x WHERE x.status = 'failed' ORDER BY x.id DESC LIMIT 20
+            """).rows.compactMap { $0.string("j") }
+        let alerts = try s.query("""
+            SELECT count(*) FILTER (WHERE created_at > now() - interval '24 hours') AS day,
+                   count(*) FILTER (WHERE acknowledged_at IS NULL) AS open
+            FROM alert_logs
+            """).first
+        o.alertsLastDay = alerts?.int("day") ?? 0
+        o.openAlerts = alerts?.int("open") ?? 0
+        return o
+    }
+
+    /// A payload as indented JSON text with sorted keys (escaped by the template when shown).
+    static func pretty(_ payload: Any?) -> String? {
+        guard let payload, !(payload is NSNull),
+              let data = try? JSONSerialization.data(withJSONObject: payload, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

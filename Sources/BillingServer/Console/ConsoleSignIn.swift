@@ -1,0 +1,73 @@
+import Hummingbird
+import Logging
+
+/// `GET/POST /console/sign-in` and `POST /console/sign-out`.
+///
+/// The sign-in form has its own CSRF token (double-submit: a short-lived cookie and a hidden
+/// field), since no session exists yet. A right token answers the session cookie and a redirect
+/// to the page first asked for (a console path only).
+struct ConsoleSignIn: Sendable {
+    let codec: ConsoleSessionCodec
+    let tokens: AdminTokens
+    let renderer: ConsoleRenderer
+    let secureCookies: Bool
+    let now: @Sendable () -> Int64
+
+    /// The form's fields: where to go after sign-in, and the form's own CSRF token.
+    struct Body {
+        let next: String
+        let csrf: String
+    }
+
+    func addRoutes(to group: RouterGroup<AppContext>) {
+        group.get("sign-in") { request, _ in self.form(request) }
+        group.post("sign-in") { request, context in try await self.signIn(request, context) }
+    }
+
+    func addSignOut(to group: RouterGroup<AppContext>) {
+        group.post("sign-out") { request, context in self.signOut(request, context) }
+    }
+
+    /// The form, with a fresh sign-in CSRF cookie; a signed-in operator goes to the overview.
+    func form(_ request: Request, problem: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
+        if let cookie = request.cookies[ConsoleCookies.session]?.value, codec.verify(cookie, now: now()) != nil {
+            return ConsoleRenderer.redirect(Console.prefix)
+        }
+        let token = Base64URL.randomToken()
+        let next = request.uri.queryParameters["next"].map(String.init).flatMap(ConsoleURL.safeReturn) ?? ""
+        var response = renderer.page("sign-in", title: "Sign in", session: nil, problem: problem,
+                                     body: Body(next: next, csrf: token), status: status)
+        response.setCookie(ConsoleCookies.make(ConsoleCookies.signIn, value: token, maxAge: 1800, request: request, alwaysSecure: secureCookies))
+        return response
+    }
+
+    func signIn(_ request: Request, _ context: AppContext) async throws -> Response {
+        let form = try await ConsoleForm.read(request)
+        guard let expected = request.cookies[ConsoleCookies.signIn]?.value,
+              ConsoleSessionCodec.csrfMatches(form["_csrf"], ConsoleSession(adminId: "", csrfToken: expected))
+        else {
+            return self.form(request, problem: "The sign-in form expired. Please sign in again.", status: .forbidden)
+        }
+        guard let presented = form["token"], !presented.isEmpty, let adminId = tokens.adminId(for: presented),
+              let value = codec.issue(adminId: adminId, now: now())
+        else {
+            context.logger.warning("console sign-in refused")
+            return self.form(request, problem: "That token is not valid.", status: .unauthorized)
+        }
+        context.logger.info("console sign-in", metadata: [LogKey.adminId: .string(adminId)])
+        let next = form["next"].flatMap(ConsoleURL.safeReturn) ?? Console.prefix
+        var response = ConsoleRenderer.redirect(next)
+        response.setCookie(ConsoleCookies.make(ConsoleCookies.session, value: value, maxAge: Int(ConsoleSessionCodec.lifetime),
+                                               request: request, alwaysSecure: secureCookies))
+        response.setCookie(ConsoleCookies.make(ConsoleCookies.signIn, value: "", maxAge: 0, request: request, alwaysSecure: secureCookies))
+        return response
+    }
+
+    /// Clears the session cookie (behind the session and CSRF checks).
+    func signOut(_ request: Request, _ context: AppContext) -> Response {
+        context.logger.info("console sign-out", metadata: [LogKey.adminId: .string(context.adminId ?? "")])
+        var response = ConsoleRenderer.redirect(Console.prefix + "/sign-in")
+        response.setCookie(ConsoleCookies.make(ConsoleCookies.session, value: "", maxAge: 0, request: request, alwaysSecure: secureCookies))
+        return response
+    }
+}
