@@ -118,3 +118,10 @@ final class Ticket: Sendable {
     private let value = Mutex(0)
     func take() -> Int { value.withLock { n in defer { n += 1 }; return n } }
 }
+
+/// A list that concurrent tasks append to.
+final class LockedList<Element: Sendable>: Sendable {
+    private let items = Mutex<[Element]>([])
+    func append(_ element: Element) { items.withLock { $0.append(element) } }
+    var all: [Element] { items.withLock { $0 } }
+}

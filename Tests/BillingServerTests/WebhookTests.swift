@@ -221,3 +221,55 @@ import Testing
         #expect(!all.contains("deadbeef"))
     }
 }
+
+/// Group commit under a database failure: an answer of 200 always means a committed row.
+@Suite struct GroupCommitDurabilityTests {
+    /// Deliveries keep flowing while the database connection is cut mid-batch and restored:
+    /// every event answered 200 is stored, the others were answered 503, none is lost silently.
+    @Test func noSuccessWithoutCommit() async throws {
+        try await TestDatabase.withFresh { url in
+            let target = UInt16(URLComponents(string: url)?.port ?? 5432)
+            let proxy = try TCPProxy(targetPort: target)
+            let settings = TestApp.settings(url: proxy.url(through: url))
+            let pool = PGPool(url: settings.databaseURL, size: 8)
+            let direct = PGPool(url: url, size: 1)
+            let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+            let app = buildApplication(BillingApplicationParts(settings: settings, pool: pool, handler: CountingHandler(), logger: logger),
+                                       runProcessor: false)
+            let answers = LockedList<(String, Int)>()
+            try await app.test(.router) { client in
+                let ticket = Ticket()
+                let start = Date()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<16 {
+                        group.addTask {
+                            while Date().timeIntervalSince(start) < 2.5 {
+                                let id = "evt_gc_\(ticket.take())"
+                                let status = try await TestApp.deliver(client, TestApp.eventBody(id: id)).0
+                                answers.append((id, status))
+                            }
+                        }
+                    }
+                    group.addTask {
+                        try await Task.sleep(for: .milliseconds(400))
+                        proxy.cut()
+                        try await Task.sleep(for: .milliseconds(800))
+                        try proxy.restore()
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            let all = answers.all
+            let ok = all.filter { $0.1 == 200 }.map(\.0)
+            let unavailable = all.filter { $0.1 == 503 }.map(\.0)
+            #expect(ok.count + unavailable.count == all.count, "only 200 or 503")
+            #expect(!ok.isEmpty)
+            #expect(!unavailable.isEmpty, "the cut happened while deliveries were in flight")
+            let stored = Set(try await TestApp.rows(direct, "SELECT stripe_event_id FROM billing_events").compactMap { $0.string("stripe_event_id") })
+            let lost = ok.filter { !stored.contains($0) }
+            #expect(lost.isEmpty, "answered 200 but not committed: \(lost.prefix(5))")
+            await pool.shutdown()
+            await direct.shutdown()
+        }
+    }
+}
