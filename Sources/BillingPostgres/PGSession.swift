@@ -143,6 +143,11 @@ final class PGConnectionState {
 private func withCParams<T>(
     _ binds: [String?], _ body: ([UnsafePointer<CChar>?]) throws(PostgresError) -> T
 ) throws(PostgresError) -> T {
+    // libpq takes C strings: a NUL would silently cut the value short. PostgreSQL text cannot
+    // hold NUL either, so refuse it as the server would (SQLSTATE 22021).
+    for case let value? in binds where value.utf8.contains(0) {
+        throw PostgresError(kind: .statement, sqlState: "22021", message: "a text value contains a NUL character, which PostgreSQL cannot store")
+    }
     let copies = binds.map { $0.flatMap { strdup($0) } }
     defer { copies.forEach { free($0) } }
     return try body(copies.map { $0.map { UnsafePointer($0) } })

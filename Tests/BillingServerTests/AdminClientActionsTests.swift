@@ -105,6 +105,20 @@ import Testing
         }
     }
 
+    /// A reason PostgreSQL cannot store (a NUL character; found by schemathesis) is a 400
+    /// `invalid_request`, never a 500, and writes nothing.
+    @Test func unstorableReasonIs400() async throws {
+        try await TestApp.withApp { client, pool in
+            try await AdminTest.createClient(client, "c_nul")
+            let before = try await AdminTest.auditCount(pool)
+            let answer = try await AdminTest.post(client, "/api/admin/clients/c_nul/pause-outbound", ["reason": "a\u{0}b"])
+            #expect(answer.status == 400)
+            #expect(answer.errorCode == "invalid_request")
+            #expect(try await AdminTest.auditCount(pool) == before)
+            #expect(try await Self.state(pool, "c_nul").bool("outbound_paused") == false)
+        }
+    }
+
     /// pause/resume-outbound and mute/unmute-alerts flip their flag; each writes one audit row with before/after.
     @Test func controlFlagsFlipAndAreAudited() async throws {
         try await TestApp.withApp { client, pool in

@@ -8,6 +8,7 @@ extension AdminActions {
     func acknowledgeAlert(id raw: String, adminId: String, reason rawReason: String?, resolution rawResolution: String?) async throws -> String? {
         let reason = try AdminRequest.reason(rawReason)
         let resolution = rawResolution.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 } ?? reason
+        try AdminRequest.storable(resolution, "resolution")
         guard let alertId = Int64(raw) else { throw APIError.notFound("no alert with id \(raw)") }
         return try await db.transaction { s in
             guard let row = try s.query("""

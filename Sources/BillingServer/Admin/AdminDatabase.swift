@@ -1,7 +1,8 @@
 import BillingPostgres
 
 /// The admin API's access to PostgreSQL: one transaction per request, timestamps rendered in
-/// UTC, and an unreachable database answered as 503 `unavailable` (SPEC §7).
+/// UTC, an unreachable database answered as 503 `unavailable` (SPEC §7), and input the
+/// database cannot store (SQLSTATE class 22, e.g. a NUL character) as 400 `invalid_request`.
 struct AdminDatabase: Sendable {
     let pool: PGPool
 
@@ -16,6 +17,10 @@ struct AdminDatabase: Sendable {
             }
         } catch let error as PostgresError where error.isConnectionFailure || error.kind == .poolClosed {
             throw APIError.unavailable
+        } catch let error as PostgresError where error.sqlState?.hasPrefix("22") == true {
+            // Data exception (SQLSTATE class 22): input PostgreSQL cannot hold, such as a NUL
+            // character in a text value or an out-of-range number. The caller's input, not ours.
+            throw APIError.invalidRequest("the request holds a value the database cannot store: \(error.message)")
         }
     }
 }

@@ -49,7 +49,16 @@ enum AdminRequest {
         let trimmed = value?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         guard !trimmed.isEmpty else { throw APIError.invalidRequest("`\(name)` is required and must not be blank") }
         guard trimmed.count <= maxLength else { throw APIError.invalidRequest("`\(name)` is longer than \(maxLength) characters") }
+        try storable(trimmed, name)
         return trimmed
+    }
+
+    /// PostgreSQL text cannot hold a NUL character (libpq would silently cut the value there):
+    /// refuse it rather than store a truncated reason.
+    static func storable(_ value: String, _ name: String) throws {
+        guard !value.unicodeScalars.contains("\u{0}") else {
+            throw APIError.invalidRequest("`\(name)` must not contain a NUL character")
+        }
     }
 
     /// The `reason` of a mutation: required, non-blank.
