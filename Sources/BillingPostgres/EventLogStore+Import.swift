@@ -23,13 +23,7 @@ extension EventLogStore {
         var query = PGQuery(unsafeSQL: "")
         var values: [String] = []
         for event in events {
-            let e = event.envelope
-            let base = query.binds.count
-            query.binds += [e.id, e.type, e.apiVersion, e.livemode.map { $0 ? "t" : "f" }, String(e.created), event.payload,
-                            event.source.rawValue, e.objectId, e.customerId, e.subscriptionId]
-            let p = (1...10).map { "$\(base + $0)" }
-            values.append("(\(p[0]), \(p[1]), \(p[2]), COALESCE(\(p[3])::boolean, false), to_timestamp(\(p[4])::bigint), "
-                          + "\(p[5])::jsonb, 'received', \(p[6]), 0, \(p[7]), \(p[8]), \(p[9]))")
+            values.append(query.appendEventRow(event, deliveries: 0, livemode: event.envelope.livemode ?? false))
         }
         query.sql = """
             WITH ins AS (

@@ -126,12 +126,7 @@ public final class IngestWriter: Sendable {
         var values: [String] = []
         values.reserveCapacity(rows.count)
         for (event, deliveries) in rows {
-            let e = event.envelope
-            let base = query.binds.count
-            query.binds += [e.id, e.type, e.apiVersion, e.livemode.map { $0 ? "t" : "f" }, String(e.created), event.payload,
-                            event.source.rawValue, String(deliveries), e.objectId, e.customerId, e.subscriptionId]
-            let p = (1...11).map { "$\(base + $0)" }
-            values.append("(\(p[0]), \(p[1]), \(p[2]), \(p[3])::boolean, to_timestamp(\(p[4])::bigint), \(p[5])::jsonb, 'received', \(p[6]), \(p[7])::int, \(p[8]), \(p[9]), \(p[10]))")
+            values.append(query.appendEventRow(event, deliveries: deliveries, livemode: event.envelope.livemode))
         }
         query.sql = """
             WITH ins AS (
