@@ -59,6 +59,13 @@ VALUES ('evt_acme_failed', 'invoice.payment_failed', now() - interval '2 hours',
 """
 
 
+def wait_url(d, fragment, seconds=10):
+    """A click only starts a form's POST and redirect: wait (bounded) until the URL shows it."""
+    deadline = time.time() + seconds
+    while fragment not in d.current_url and time.time() < deadline:
+        time.sleep(0.05)
+
+
 class Checks:
     """Counts checks; a failed one is reported and the run goes on where it can."""
 
@@ -135,11 +142,13 @@ def drive(base, url, token, out, c):
         c.check("/console/sign-in" in d.current_url, "without a session the console redirects to sign-in")
         d.find_element(By.ID, "token").send_keys(token)
         d.find_element(By.CSS_SELECTOR, "#sign-in button[type=submit]").click()
+        wait_url(d, base + "/console/clients")
         c.check(d.current_url.startswith(base + "/console/clients"), "sign-in returns to the page first asked for")
         c.check(d.find_element(By.ID, "admin-id").text == "operator", "the header names the signed-in admin")
 
         Select(d.find_element(By.ID, "filter-gate")).select_by_value("closed")
         d.find_element(By.CSS_SELECTOR, "#client-filters button[type=submit]").click()
+        wait_url(d, "gate=closed")
         c.check("gate=closed" in d.current_url, "the filter form asks for the closed gate")
         ids = [r.get_attribute("data-client-id") for r in d.find_elements(By.CSS_SELECTOR, "tr.client-row")]
         c.check(sorted(ids) == ["acme_late", "xss_client"], f"the closed gate lists the late clients only: {ids}")
@@ -195,6 +204,7 @@ def drive(base, url, token, out, c):
         c.check(d.find_elements(By.TAG_NAME, "script") == [], "the client page holds no script element")
 
         d.find_element(By.CSS_SELECTOR, "header form button").click()
+        wait_url(d, "/console/sign-in")
         c.check("/console/sign-in" in d.current_url, "sign-out returns to sign-in")
         d.get(base + "/console/clients")
         c.check("/console/sign-in" in d.current_url, "after sign-out the console needs a session again")
