@@ -51,6 +51,7 @@ extension SchemaSnapshot {
             default: break
             }
             if let c = row.string("collation") { def += " collate \(c)" }
+            if let c = row.string("compression") { def += " compression \(c)" }
             return (table, Object(kind: "column", name: "\(table).\(row.string("col") ?? "")", definition: def))
         }
     }
@@ -112,6 +113,7 @@ private enum Catalog {
                format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS notnull,
                pg_get_expr(d.adbin, d.adrelid) AS def, nullif(a.attidentity, '') AS identity,
                nullif(a.attgenerated, '') AS generated,
+               CASE a.attcompression WHEN 'l' THEN 'lz4' WHEN 'p' THEN 'pglz' END AS compression,
                CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation
                     THEN (SELECT quote_ident(collname) FROM pg_collation WHERE oid = a.attcollation) END AS collation
         FROM pg_attribute a
