@@ -89,17 +89,25 @@ public struct BillingEventHandler: EventHandler {
     /// customer. They become due now and are claimed in `created` order. Public for the other
     /// writers of decisions (`reconcile --apply`); pass `except: 0` when no event is being settled.
     public static func requeue(after decision: BillingDecision, clientId: String, except rowId: Int64, in session: PGSession) throws {
+        try requeue(after: decision, clientId: clientId, except: [rowId], in: session)
+    }
+
+    /// `requeue(after:clientId:except:in:)` leaving every row of `rowIds` alone (the batch path:
+    /// the deciding event and the ones after it in its batch).
+    static func requeue(after decision: BillingDecision, clientId: String, except rowIds: [Int64], in session: PGSession) throws {
+        let excluded = rowIds.map { String($0) }
         if decision.requeuesSupersededEvents {
             try session.prepared("requeue_superseded", """
                 UPDATE billing_events SET status = 'received', outcome = NULL, next_attempt_at = now()
-                WHERE client_id = \(clientId) AND status = 'processed' AND outcome = 'superseded' AND id <> \(rowId)
+                WHERE client_id = \(clientId) AND status = 'processed' AND outcome = 'superseded'
+                  AND id <> ALL(\(excluded)::bigint[])
                 """)
         }
         if let customer = decision.linkedCustomerId {
             try lockCustomerLink(customer, in: session)
             try session.prepared("requeue_unmatched", """
                 UPDATE billing_events SET status = 'received', next_attempt_at = now()
-                WHERE status = 'unmatched' AND stripe_customer_id = \(customer) AND id <> \(rowId)
+                WHERE status = 'unmatched' AND stripe_customer_id = \(customer) AND id <> ALL(\(excluded)::bigint[])
                 """)
         }
     }

@@ -35,20 +35,7 @@ public enum ClientStateStore {
 
     private static func lockedRow(clientId: String, in session: PGSession) throws -> PGRow? {
         let rows = try session.prepared("lock_client_state", """
-            SELECT b.status::text AS status, b.payment_source::text AS payment_source, b.stripe_customer_id,
-                   b.stripe_subscription_id, b.stripe_subscription_status,
-                   extract(epoch FROM b.trial_started_at)::bigint AS trial_started_at,
-                   extract(epoch FROM b.trial_ends_at)::bigint AS trial_ends_at,
-                   extract(epoch FROM b.current_period_start)::bigint AS current_period_start,
-                   extract(epoch FROM b.current_period_end)::bigint AS current_period_end,
-                   b.cancel_at_period_end, extract(epoch FROM b.canceled_at)::bigint AS canceled_at, b.collection_paused,
-                   b.latest_invoice_id, extract(epoch FROM b.latest_invoice_created_at)::bigint AS latest_invoice_created_at,
-                   extract(epoch FROM b.status_changed_at)::bigint AS status_changed_at,
-                   extract(epoch FROM b.last_event_created_at)::bigint AS last_event_created_at, b.last_event_id,
-                   b.canceled_subscription_ids,
-                   c.outbound_paused, c.ai_disabled, c.ops_alerts_muted,
-                   extract(epoch FROM c.payment_gate_alerted_at)::bigint AS payment_gate_alerted_at,
-                   c.payment_gate_alerted_states::text[] AS payment_gate_alerted_states, c.payment_gate_alert_count
+            SELECT \(unsafeSQL: stateColumns)
             FROM client_billing b JOIN client_controls c USING (client_id)
             WHERE b.client_id = \(clientId)
             FOR UPDATE OF b, c
@@ -56,7 +43,25 @@ public enum ClientStateStore {
         return rows.first
     }
 
-    private static func state(clientId: String, _ r: PGRow) -> ClientState {
+    /// The `client_billing` (b) and `client_controls` (c) columns `state(clientId:_:)` reads.
+    static let stateColumns = """
+        b.status::text AS status, b.payment_source::text AS payment_source, b.stripe_customer_id,
+        b.stripe_subscription_id, b.stripe_subscription_status,
+        extract(epoch FROM b.trial_started_at)::bigint AS trial_started_at,
+        extract(epoch FROM b.trial_ends_at)::bigint AS trial_ends_at,
+        extract(epoch FROM b.current_period_start)::bigint AS current_period_start,
+        extract(epoch FROM b.current_period_end)::bigint AS current_period_end,
+        b.cancel_at_period_end, extract(epoch FROM b.canceled_at)::bigint AS canceled_at, b.collection_paused,
+        b.latest_invoice_id, extract(epoch FROM b.latest_invoice_created_at)::bigint AS latest_invoice_created_at,
+        extract(epoch FROM b.status_changed_at)::bigint AS status_changed_at,
+        extract(epoch FROM b.last_event_created_at)::bigint AS last_event_created_at, b.last_event_id,
+        b.canceled_subscription_ids,
+        c.outbound_paused, c.ai_disabled, c.ops_alerts_muted,
+        extract(epoch FROM c.payment_gate_alerted_at)::bigint AS payment_gate_alerted_at,
+        c.payment_gate_alerted_states::text[] AS payment_gate_alerted_states, c.payment_gate_alert_count
+        """
+
+    static func state(clientId: String, _ r: PGRow) -> ClientState {
         let billing = ClientBilling(
             clientId: clientId,
             status: r.string("status").flatMap(BillingStatus.init(rawValue:)) ?? .pending,

@@ -34,6 +34,10 @@ public enum EventDisposition: Sendable, Equatable {
 /// commits together with the event's status — or not at all.
 public protocol EventHandler: Sendable {
     func handle(_ event: ClaimedEvent, in session: PGSession, now: Int64) throws -> EventDisposition
+    /// Handles a whole batch in a few statements, or returns `nil` to have it processed one by
+    /// one through `handle`. Runs inside a savepoint: throwing, or returning `nil` after writing,
+    /// rolls its writes back. Default: `nil`.
+    func handleBatch(_ events: [ClaimedEvent], in session: PGSession, now: Int64) throws -> BatchHandling?
 }
 
 /// Counts of one processing batch, for logs and metrics.
@@ -69,66 +73,80 @@ public struct ProcessedEventRecord: Sendable, Equatable {
 public struct EventQueue: Sendable {
     /// Backoff and the attempt limit (SPEC §6, §10: `BILLING_MAX_ATTEMPTS`, default 8).
     public var retryPolicy: RetryPolicy
-    /// Events claimed per batch transaction. Kept under 64 so that a batch's subtransactions
-    /// (one savepoint per event) fit PostgreSQL's per-backend subtransaction cache.
+    /// Events claimed per batch transaction (settled together when the handler can; one by one,
+    /// at most `oneByOneLimit` per transaction, otherwise).
     public var batchSize: Int
     /// When several processor loops share one process: this loop's share of the customers
     /// (`hashtext(stripe_customer_id) mod count = index`). Events of one customer then always
     /// go to the same loop, so two loops never wait on — or deadlock over — one client's rows.
     public var partition: (index: Int, count: Int)?
 
-    public init(retryPolicy: RetryPolicy = RetryPolicy(), batchSize: Int = 48, partition: (index: Int, count: Int)? = nil) {
+    public init(retryPolicy: RetryPolicy = RetryPolicy(), batchSize: Int = 200, partition: (index: Int, count: Int)? = nil) {
         self.retryPolicy = retryPolicy
         self.batchSize = batchSize
         self.partition = partition
     }
 
     /// Claims up to `batchSize` due events, oldest Stripe `created` first (ties by id), and
-    /// settles each through `handler` in a savepoint of one transaction.
+    /// settles them in one transaction: together through `handler.handleBatch` when it can,
+    /// otherwise one by one, each in a savepoint (at most `oneByOneLimit` of them; the rest stay
+    /// due and are claimed again right after this batch commits).
     public func processBatch(
         handler: some EventHandler, in session: PGSession, now: Int64, clock: @Sendable () -> Double
     ) throws -> BatchReport {
         try session.transaction { session in
             try session.query("SET LOCAL idle_in_transaction_session_timeout = '60s'")
             let claimed = try claim(in: session)
-            var report = BatchReport()
-            report.claimed = claimed.count
-            for (i, event) in claimed.enumerated() {
-                let started = clock()
-                // One savepoint per event; releasing the previous one rides in the same round trip.
-                try session.execute(script: i == 0 ? "SAVEPOINT event" : "RELEASE SAVEPOINT event; SAVEPOINT event")
-                do {
-                    let disposition: EventDisposition
-                    do {
-                        disposition = try handler.handle(event, in: session, now: now)
-                        try settle(event, disposition, in: session)
-                    } catch {
-                        try? session.execute(script: "ROLLBACK TO SAVEPOINT event")
-                        throw error
-                    }
-                    let record: ProcessedEventRecord
-                    switch disposition {
-                    case .processed(let outcome, _):
-                        report.processed += 1
-                        record = .init(stripeEventId: event.stripeEventId, type: event.type, status: "processed", outcome: outcome, seconds: clock() - started)
-                    case .ignored:
-                        report.ignored += 1
-                        record = .init(stripeEventId: event.stripeEventId, type: event.type, status: "ignored", outcome: "ignored", seconds: clock() - started)
-                    case .unmatched:
-                        report.unmatched += 1
-                        record = .init(stripeEventId: event.stripeEventId, type: event.type, status: "unmatched", outcome: nil, seconds: clock() - started)
-                    }
-                    report.events.append(record)
-                } catch let error as PostgresError where error.isConnectionFailure {
-                    throw error
-                } catch {
-                    let status = try fail(event, error: error, in: session, now: now)
-                    if status == "failed" { report.failed += 1 } else { report.retried += 1 }
-                    report.events.append(.init(stripeEventId: event.stripeEventId, type: event.type, status: status, outcome: nil, seconds: clock() - started))
-                }
+            if claimed.isEmpty { return BatchReport() }
+            if let report = try processTogether(claimed, handler: handler, in: session, now: now, clock: clock) {
+                return report
             }
+            var report = try processOneByOne(claimed.prefix(Self.oneByOneLimit), handler: handler, in: session, now: now, clock: clock)
+            report.claimed = claimed.count
             return report
         }
+    }
+
+    private func processOneByOne(
+        _ claimed: ArraySlice<ClaimedEvent>, handler: some EventHandler, in session: PGSession, now: Int64, clock: @Sendable () -> Double
+    ) throws -> BatchReport {
+        var report = BatchReport()
+        report.claimed = claimed.count
+        for (i, event) in claimed.enumerated() {
+            let started = clock()
+            // One savepoint per event; releasing the previous one rides in the same round trip.
+            try session.execute(script: i == 0 ? "SAVEPOINT event" : "RELEASE SAVEPOINT event; SAVEPOINT event")
+            do {
+                let disposition: EventDisposition
+                do {
+                    disposition = try handler.handle(event, in: session, now: now)
+                    try settle(event, disposition, in: session)
+                } catch {
+                    try? session.execute(script: "ROLLBACK TO SAVEPOINT event")
+                    throw error
+                }
+                let record: ProcessedEventRecord
+                switch disposition {
+                case .processed(let outcome, _):
+                    report.processed += 1
+                    record = .init(stripeEventId: event.stripeEventId, type: event.type, status: "processed", outcome: outcome, seconds: clock() - started)
+                case .ignored:
+                    report.ignored += 1
+                    record = .init(stripeEventId: event.stripeEventId, type: event.type, status: "ignored", outcome: "ignored", seconds: clock() - started)
+                case .unmatched:
+                    report.unmatched += 1
+                    record = .init(stripeEventId: event.stripeEventId, type: event.type, status: "unmatched", outcome: nil, seconds: clock() - started)
+                }
+                report.events.append(record)
+            } catch let error as PostgresError where error.isConnectionFailure {
+                throw error
+            } catch {
+                let status = try fail(event, error: error, in: session, now: now)
+                if status == "failed" { report.failed += 1 } else { report.retried += 1 }
+                report.events.append(.init(stripeEventId: event.stripeEventId, type: event.type, status: status, outcome: nil, seconds: clock() - started))
+            }
+        }
+        return report
     }
 
     private func claim(in session: PGSession) throws -> [ClaimedEvent] {
@@ -209,7 +227,7 @@ public struct EventQueue: Sendable {
 
     /// Records a failed attempt: `retry` with a growing `next_attempt_at`, or `failed` plus one
     /// `EVENT_PROCESSING_FAILED` alert once the policy's attempts are used up. Returns the new status.
-    private func fail(_ event: ClaimedEvent, error: any Error, in session: PGSession, now: Int64) throws -> String {
+    func fail(_ event: ClaimedEvent, error: any Error, in session: PGSession, now: Int64) throws -> String {
         let attempt = event.attempts + 1
         let message = String(String(describing: error).prefix(500))
         var random = SystemRandomNumberGenerator()

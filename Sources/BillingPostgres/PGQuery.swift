@@ -45,6 +45,9 @@ public struct PGQuery: Sendable, ExpressibleByStringInterpolation, CustomStringC
         public mutating func appendInterpolation(_ value: Double?) { bind(value.map { String($0) }) }
         /// A text array, bound as a PostgreSQL array literal (cast it in SQL: `\(ids)::text[]`).
         public mutating func appendInterpolation(_ value: [String]?) { bind(value.map(PGArray.literal)) }
+        /// A text array whose elements may be NULL, for `unnest` of a batch's columns (cast it in
+        /// SQL: `\(array: ids)::bigint[]`).
+        public mutating func appendInterpolation(array value: [String?]) { bind(PGArray.literal(value)) }
         /// A raw SQL fragment. Only for text the code chose itself (identifiers, keywords).
         public mutating func appendInterpolation(unsafeSQL fragment: String) { sql += fragment }
     }
@@ -63,6 +66,16 @@ public enum PGArray {
                 out.append(ch)
             }
             out += "\""
+        }
+        return out + "}"
+    }
+
+    /// `["a", nil]` → `{"a",NULL}`.
+    public static func literal(_ values: [String?]) -> String {
+        var out = "{"
+        for (i, v) in values.enumerated() {
+            if i > 0 { out += "," }
+            if let v { out += literal([v]).dropFirst().dropLast() } else { out += "NULL" }
         }
         return out + "}"
     }

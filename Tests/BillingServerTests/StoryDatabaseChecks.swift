@@ -22,11 +22,15 @@ enum StoryDatabaseChecks {
 
     /// After the final drain: every event settled exactly once per (re-)queueing, resolution, episodes, mute,
     /// counters, acknowledgements and the newest-snapshot rule.
-    static func final(stories: [BillingStoryGenerator.ClientStory], posts: [String: Int], pool: PGPool) async throws -> [String] {
+    /// `completeHistory`: every status change was written (the one-by-one path), so every entry into a closed
+    /// state can be checked for its alert; the batch path writes a client's net change per batch.
+    static func final(
+        stories: [BillingStoryGenerator.ClientStory], posts: [String: Int], pool: PGPool, completeHistory: Bool
+    ) async throws -> [String] {
         var failures = try await openGates(pool: pool)
         failures += try await pool.withConnection { s in
             var failures = try events(stories: stories, posts: posts, in: s)
-            for story in stories { failures += try client(story, in: s) }
+            for story in stories { failures += try client(story, completeHistory: completeHistory, in: s) }
             let failed = try s.query("SELECT count(*) AS n FROM alert_logs WHERE alert_type = 'EVENT_PROCESSING_FAILED'")
             if failed.first?.int("n") != 0 { failures.append("EVENT_PROCESSING_FAILED alerts were raised") }
             return failures
@@ -72,7 +76,7 @@ enum StoryDatabaseChecks {
     }
 
     /// A client's rows: companions exist, episodes walk cleanly, counters match alert rows, newest snapshot wins.
-    static func client(_ story: BillingStoryGenerator.ClientStory, in s: PGSession) throws -> [String] {
+    static func client(_ story: BillingStoryGenerator.ClientStory, completeHistory: Bool, in s: PGSession) throws -> [String] {
         let id = story.clientId
         var failures: [String] = []
         guard let row = try s.query("""
@@ -86,10 +90,15 @@ enum StoryDatabaseChecks {
         if row.int("payment_gate_alert_count") != row.int("alerts") {
             failures.append("\(id) payment_gate_alert_count \(row.int("payment_gate_alert_count") ?? -1) for \(row.int("alerts") ?? -1) alerts")
         }
-        let walk = StoryDatabaseProbes.walk(try StoryDatabaseProbes.history(of: id, in: s))
+        let log = try StoryDatabaseProbes.history(of: id, in: s)
+        let walk = StoryDatabaseProbes.walk(log, completeHistory: completeHistory)
+        let before = failures.count
         failures += walk.violations.map { "\(id): \($0)" }
         if Set(row.array("states") ?? []) != Set(walk.alertedInEpisode.map(\.rawValue)) {
             failures.append("\(id) alerted states \(row.array("states") ?? []) but the episode alerted \(walk.alertedInEpisode)")
+        }
+        if failures.count > before {
+            failures.append("\(id) log: " + log.map { "\($0.isReopen ? "reopen" : $0.isAlert ? "alert" : "update") \($0.from?.rawValue ?? "-")→\($0.to.rawValue) tx \($0.txid ?? 0)" }.joined(separator: ", "))
         }
         if status.paymentGate == .open, row.bool("not_alerted") != true || !(row.array("states") ?? []).isEmpty {
             failures.append("\(id) is \(status) but its episode was not cleared")
@@ -100,5 +109,38 @@ enum StoryDatabaseChecks {
             failures.append("\(id) ended \(status), but its newest event \(newest.id) says \(snapshot.status.billingStatus)")
         }
         return failures
+    }
+}
+
+extension StoryDatabaseChecks {
+    /// What processing left, without what depends on the wall clock: client rows, alerts (in order) and
+    /// event settlements, one line each. Two runs of one plan with one worker must leave the same.
+    static func snapshot(pool: PGPool) async throws -> [String] {
+        try await pool.withConnection { s in
+            let queries = [
+                """
+                SELECT concat_ws('|', client_id, status, payment_source, stripe_customer_id, stripe_subscription_id,
+                  stripe_subscription_status, trial_started_at, trial_ends_at, current_period_start, current_period_end,
+                  cancel_at_period_end, canceled_at, collection_paused, latest_invoice_id, latest_invoice_created_at,
+                  last_event_created_at, last_event_id, canceled_subscription_ids) AS line
+                FROM client_billing ORDER BY client_id
+                """,
+                """
+                SELECT concat_ws('|', client_id, outbound_paused, ai_disabled, ops_alerts_muted, payment_gate_alerted_at IS NULL,
+                  payment_gate_alerted_states, payment_gate_alert_count) AS line
+                FROM client_controls ORDER BY client_id
+                """,
+                """
+                SELECT concat_ws('|', alert_type, alert_key, severity, client_id, message, metadata, acknowledged_at IS NULL,
+                  acknowledged_by, resolution) AS line
+                FROM alert_logs ORDER BY id
+                """,
+                """
+                SELECT concat_ws('|', stripe_event_id, status, outcome, attempts, client_id, delivery_count) AS line
+                FROM billing_events ORDER BY stripe_event_id
+                """,
+            ]
+            return try queries.flatMap { sql in try s.query(PGQuery(unsafeSQL: sql)).rows.map { $0.string("line") ?? "" } }
+        }
     }
 }

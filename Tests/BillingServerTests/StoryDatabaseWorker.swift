@@ -46,15 +46,21 @@ struct StoryWorker {
     let client: any TestClientProtocol
     let shapes: [String: StripeEventRenderer.Shape]
     let writer: IngestWriter
-    let handler = BillingEventHandler(livemode: nil)
+    let handler: any EventHandler
+    /// Every round with one worker (reproducible claim order).
+    let singleWorker: Bool
     var posts: [String: Int] = [:]
     var failures: [String] = []
 
-    init(pool: PGPool, client: any TestClientProtocol, shapes: [String: StripeEventRenderer.Shape]) {
+    /// - Parameter oneByOne: process through `handle` only (the queue's one-by-one path), not the batch path.
+    init(pool: PGPool, client: any TestClientProtocol, shapes: [String: StripeEventRenderer.Shape], oneByOne: Bool, singleWorker: Bool = false) {
         self.pool = pool
         self.client = client
         self.shapes = shapes
         writer = IngestWriter(pool: pool)
+        let handler = BillingEventHandler(livemode: nil)
+        self.handler = oneByOne ? OneByOneHandler(inner: handler) : handler
+        self.singleWorker = singleWorker || Self.singleWorkerFromEnvironment
     }
 
     mutating func perform(_ step: DeliveryPlan.Step) async throws {
@@ -85,7 +91,7 @@ struct StoryWorker {
     }
 
     /// `BILLING_STORY_WORKERS=1` runs every round with one worker (concurrent rounds are not reproducible).
-    static let singleWorker = ProcessInfo.processInfo.environment["BILLING_STORY_WORKERS"] == "1"
+    static let singleWorkerFromEnvironment = ProcessInfo.processInfo.environment["BILLING_STORY_WORKERS"] == "1"
 
     /// One processing round; returns how many events were claimed.
     func round(batchSize: Int, concurrent: Bool) async throws -> Int {
@@ -96,7 +102,7 @@ struct StoryWorker {
                 try queue.processBatch(handler: handler, in: s, now: Int64(Date().timeIntervalSince1970), clock: { 0 }).claimed
             }
         }
-        guard concurrent && !Self.singleWorker else { return try await batch() }
+        guard concurrent && !singleWorker else { return try await batch() }
         async let first = batch()
         async let second = batch()
         return try await first + second
@@ -112,5 +118,14 @@ struct StoryWorker {
             if waiting == 0 { return true }
         }
         return false
+    }
+}
+
+/// `BillingEventHandler` without its batch path: the queue settles every event one by one through `handle`.
+struct OneByOneHandler: EventHandler {
+    let inner: BillingEventHandler
+
+    func handle(_ event: ClaimedEvent, in session: PGSession, now: Int64) throws -> EventDisposition {
+        try inner.handle(event, in: session, now: now)
     }
 }

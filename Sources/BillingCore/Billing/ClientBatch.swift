@@ -1,0 +1,98 @@
+/// The billing rules applied to a batch of events at once, in memory, with the same result as
+/// processing them one by one against the database (SPEC §5, §9).
+///
+/// The adapter loads (and locks) every client any event of the batch could resolve to — by
+/// customer, by subscription, or by a candidate client id that exists — and hands them to a
+/// `ClientBatch`. Events are then applied in the batch's order: each resolves exactly as the
+/// database lookup would at that point (customer, then subscription, then candidate ids, seeing
+/// the links earlier events made), and `BillingStateMachine.decide` runs on the client's state
+/// as earlier events left it. The adapter writes the final states and the decisions' side
+/// effects afterwards.
+///
+/// Whatever the batch cannot reproduce exactly is reported instead of guessed:
+/// - an event that resolves to no loaded client is `.unresolved` (the adapter checks the
+///   database under the customer's link lock, as the one-by-one path does);
+/// - a decision that links a customer or subscription already linked to another loaded client
+///   makes the whole batch `conflicted` (the one-by-one path then lets the database's unique
+///   constraint fail that event alone).
+public struct ClientBatch: Sendable {
+    /// A loaded client's rows.
+    public struct Client: Sendable, Hashable {
+        public var billing: ClientBilling
+        public var controls: ClientControls
+
+        public init(billing: ClientBilling, controls: ClientControls) {
+            self.billing = billing
+            self.controls = controls
+        }
+    }
+
+    /// What applying one event gave.
+    public enum Result: Sendable, Hashable {
+        /// The event resolved to `clientId` and the state machine decided `decision`.
+        case decided(clientId: String, decision: BillingDecision)
+        /// No loaded client matches the event's keys.
+        case unresolved
+    }
+
+    /// The clients' current states, by client id.
+    public private(set) var clients: [String: Client]
+    /// Clients whose `client_billing` / `client_controls` row changed since loading.
+    public private(set) var billingChanged: Set<String> = []
+    public private(set) var controlsChanged: Set<String> = []
+    /// True once a decision linked an id that another loaded client already holds.
+    public private(set) var conflicted = false
+
+    private var byCustomer: [String: String] = [:]
+    private var bySubscription: [String: String] = [:]
+
+    /// - Parameter clients: every client the batch's events could resolve to, with its rows.
+    public init(clients: [Client]) {
+        var byId: [String: Client] = [:]
+        for client in clients {
+            byId[client.billing.clientId] = client
+            if let customer = client.billing.stripeCustomerId { byCustomer[customer] = client.billing.clientId }
+            if let subscription = client.billing.stripeSubscriptionId { bySubscription[subscription] = client.billing.clientId }
+        }
+        self.clients = byId
+    }
+
+    /// The client `keys` resolve to now: customer, then subscription, then the first candidate
+    /// id that exists (SPEC §5 order, as `ClientResolutionKeys` documents).
+    public func resolve(_ keys: ClientResolutionKeys) -> String? {
+        if let customer = keys.customerId, let id = byCustomer[customer] { return id }
+        if let subscription = keys.subscriptionId, let id = bySubscription[subscription] { return id }
+        return keys.candidateClientIds.first { clients[$0] != nil }
+    }
+
+    /// Applies one (decoded, acted-on) event: resolves its client and runs the state machine on
+    /// the client's current state, which the decision then replaces.
+    public mutating func apply(_ event: BillingEvent, now: Int64, expectedLivemode: Bool?) -> Result {
+        guard let clientId = resolve(event.resolutionKeys), let client = clients[clientId] else { return .unresolved }
+        let decision = BillingStateMachine.decide(
+            billing: client.billing, controls: client.controls, event: event, now: now, expectedLivemode: expectedLivemode)
+        relink(clientId, from: client.billing, to: decision.billing)
+        clients[clientId] = Client(billing: decision.billing, controls: decision.controls)
+        if decision.billingChanged { billingChanged.insert(clientId) }
+        if decision.controlsChanged { controlsChanged.insert(clientId) }
+        return .decided(clientId: clientId, decision: decision)
+    }
+
+    /// Keeps the lookup maps in step with a client's customer and subscription ids.
+    private mutating func relink(_ clientId: String, from old: ClientBilling, to new: ClientBilling) {
+        if old.stripeCustomerId != new.stripeCustomerId {
+            if let o = old.stripeCustomerId, byCustomer[o] == clientId { byCustomer[o] = nil }
+            if let n = new.stripeCustomerId {
+                if let holder = byCustomer[n], holder != clientId { conflicted = true }
+                byCustomer[n] = clientId
+            }
+        }
+        if old.stripeSubscriptionId != new.stripeSubscriptionId {
+            if let o = old.stripeSubscriptionId, bySubscription[o] == clientId { bySubscription[o] = nil }
+            if let n = new.stripeSubscriptionId {
+                if let holder = bySubscription[n], holder != clientId { conflicted = true }
+                bySubscription[n] = clientId
+            }
+        }
+    }
+}
