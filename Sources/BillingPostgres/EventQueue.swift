@@ -149,26 +149,35 @@ public struct EventQueue: Sendable {
         return report
     }
 
+    /// Locks the due rows first and converts only their bodies to text: with the body in the locking
+    /// query's select list, PostgreSQL converted the body of every due row before sorting and cutting to
+    /// the batch (22 ms for 200 rows out of a backlog of 36,000; 0.6 ms for the ids alone).
     private func claim(in session: PGSession) throws -> [ClaimedEvent] {
         let rows: PGRows
         if let partition, partition.count > 1 {
             rows = try session.prepared("claim_events_partition", """
+                WITH claimed AS (
+                  SELECT id FROM billing_events
+                  WHERE status IN ('received', 'retry') AND next_attempt_at <= now()
+                    AND abs(hashtext(coalesce(stripe_customer_id, '')) % \(partition.count)) = \(partition.index)
+                  ORDER BY stripe_created_at, id
+                  LIMIT \(batchSize)
+                  FOR UPDATE SKIP LOCKED)
                 SELECT \(unsafeSQL: Self.claimedColumns)
-                FROM billing_events
-                WHERE status IN ('received', 'retry') AND next_attempt_at <= now()
-                  AND abs(hashtext(coalesce(stripe_customer_id, '')) % \(partition.count)) = \(partition.index)
+                FROM billing_events JOIN claimed USING (id)
                 ORDER BY stripe_created_at, id
-                LIMIT \(batchSize)
-                FOR UPDATE SKIP LOCKED
                 """)
         } else {
             rows = try session.prepared("claim_events", """
+                WITH claimed AS (
+                  SELECT id FROM billing_events
+                  WHERE status IN ('received', 'retry') AND next_attempt_at <= now()
+                  ORDER BY stripe_created_at, id
+                  LIMIT \(batchSize)
+                  FOR UPDATE SKIP LOCKED)
                 SELECT \(unsafeSQL: Self.claimedColumns)
-                FROM billing_events
-                WHERE status IN ('received', 'retry') AND next_attempt_at <= now()
+                FROM billing_events JOIN claimed USING (id)
                 ORDER BY stripe_created_at, id
-                LIMIT \(batchSize)
-                FOR UPDATE SKIP LOCKED
                 """)
         }
         return rows.rows.map(Self.claimedEvent)
