@@ -208,6 +208,78 @@ import Testing
         #expect(error.message == "the body is not valid JSON")
     }
 
+    /// The whole body must be RFC 8259 JSON, also where the envelope reads nothing: Foundation's
+    /// `JSONDecoder` let these through when the bad part was in a field it never decoded.
+    @Test(arguments: [
+        Self.event(object: #"{"id":"in_1","note":"\q"}"#), Self.event(object: #"{"id":"in_1","note":"\u12G4"}"#),
+        Self.event(object: "{\"id\":\"in_1\",\"note\":\"tab\there\"}"), Self.event(object: #"{"id":"in_1","amount":01}"#),
+        Self.event(object: #"{"id":"in_1","amount":1.}"#), Self.event(object: #"{"id":"in_1","amount":-}"#),
+        Self.event(object: #"{"id":"in_1","amount":1e}"#), Self.event(object: #"{"id":"in_1","lines":[1,]}"#),
+        Self.event(object: #"{"id":"in_1",}"#), #"{"id":"evt_1","object":"event","type":"x","created":00}"#, "01", #""\q""#,
+    ])
+    func strictJSONAnywhere(json: String) throws {
+        let error = try #require(Self.refusal(json))
+        #expect(error == BillingCoreError(.invalidPayload, "the body is not valid JSON"))
+    }
+
+    /// Nesting deeper than 512 is refused, however deep: exactly 513 `[` made `JSONDecoder` trap.
+    @Test(arguments: [513, 514, 100_000])
+    func deepNestingRefused(depth: Int) throws {
+        let arrays = { (depth: Int) in String(repeating: "[", count: depth) + String(repeating: "]", count: depth) }
+        for body in [String(repeating: "[", count: depth), Self.event(object: arrays(depth - 2))] {
+            let error = try #require(Self.refusal(body))
+            #expect(error.message == "the body is not valid JSON")
+        }
+        // The event, `data` and `data.object` are three levels.
+        let deepest = Self.event(object: #"{"id":"in_1","x":"# + arrays(509) + "}")
+        #expect(try Self.decode(deepest).objectId == "in_1")
+    }
+
+    /// Strings are unescaped; a lone surrogate escape is no string, so the field is missing, as with `JSONDecoder`.
+    @Test func escapesAndSurrogates() throws {
+        let escaped = try Self.decode(#"{"id":"evt_\u00e9\"\\\/\n\uD83C\uDF89","object":"\u0065vent","type":"x","created":1}"#)
+        #expect(escaped.id == "evt_é\"\\/\n🎉")
+        for lone in [#""\uD800""#, #""\uDC00""#, #""evt_\uD83D""#, #""\uD800\u0041""#] {
+            #expect(Self.refusal(#"{"id":\#(lone),"object":"event","type":"x","created":1}"#)?.message == "the event has no string \"id\"")
+            let invoice = try Self.decode(Self.event(object: #"{"object":"invoice","customer":\#(lone),"note":\#(lone)}"#))
+            #expect(invoice.customerId == nil && invoice.objectType == "invoice")
+        }
+    }
+
+    /// Of duplicate keys the first wins, whatever its type; keys match after unescaping.
+    @Test func duplicateKeys() throws {
+        #expect(try Self.decode(#"{"id":"evt_a","id":"evt_b","object":"event","type":"x","created":1}"#).id == "evt_a")
+        #expect(try Self.decode(#"{"i\u0064":"evt_a","id":"evt_b","object":"event","type":"x","created":1}"#).id == "evt_a")
+        #expect(Self.refusal(#"{"id":5,"id":"evt_b","object":"event","type":"x","created":1}"#)?.message == "the event has no string \"id\"")
+        let data = try Self.decode("""
+            {"id":"evt_1","object":"event","type":"x","created":1,"data":{"object":{"id":"sub_a","object":"subscription"}},\
+            "data":{"object":{"id":"sub_b","object":"subscription"}}}
+            """)
+        #expect(data.subscriptionId == "sub_a")
+    }
+
+    /// A leading UTF-8 byte order mark is ignored (RFC 8259 §8.1), as `JSONDecoder` did; anywhere else it is not JSON.
+    @Test func byteOrderMark() throws {
+        let body = Array(Self.event(object: #"{"id":"in_1"}"#).utf8)
+        #expect(try EventEnvelope(decoding: [0xEF, 0xBB, 0xBF] + body).objectId == "in_1")
+        #expect(Self.refusal([0x20, 0xEF, 0xBB, 0xBF] + body)?.message == "the body is not valid JSON")
+    }
+
+    /// A top-level key that is no Swift `String` made `JSONDecoder` refuse the body as not JSON; in a nested object it drops that object.
+    @Test func undecodableKeys() throws {
+        #expect(Self.refusal(#"{"\uD800":1,"id":"evt_1","object":"event","type":"x","created":1}"#)?.message == "the body is not valid JSON")
+        let invoice = try Self.decode(Self.event(object: #"{"id":"in_1","object":"invoice","customer":{"id":"cus_1","\uDC00":1}}"#))
+        #expect(invoice.objectId == "in_1" && invoice.customerId == nil)
+        let dropped = try Self.decode(Self.event(object: #"{"id":"in_1","object":"invoice","\uDC00":1}"#))
+        #expect(dropped.objectId == nil && dropped.objectType == nil)
+    }
+
+    /// `created` is read as `JSONDecoder` read an Int64: whole numbers in any notation, nothing fractional or out of range.
+    @Test(arguments: [("1750068934", 1_750_068_934), ("1.75e9", 1_750_000_000), ("1750068934.0", 1_750_068_934), ("-0", 0)] as [(String, Int64)])
+    func createdNotations(text: String, expected: Int64) throws {
+        #expect(try Self.decode(#"{"id":"evt_1","object":"event","type":"x","created":\#(text)}"#).created == expected)
+    }
+
     /// Bytes that are not UTF-8 (Latin-1, overlong, surrogate, truncated, UTF-16) are refused, even when the JSON would parse.
     @Test(arguments: [
         [UInt8](#"{"id":"evt_1","object":"event","type":"x","created":1,"name":"K"#.utf8) + [0xF8] + Array(#"rn"}"#.utf8),

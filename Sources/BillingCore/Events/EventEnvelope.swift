@@ -1,9 +1,8 @@
-import Foundation
-
 /// What ingest needs from a verified Stripe snapshot event, decoded from the body bytes (SPEC §4, §10).
 ///
-/// The body must be UTF-8 JSON: an object with `"object": "event"`, a non-empty string `id` and `type`,
-/// and an integer `created`; anything else is `invalid_payload`. A thin event
+/// The body must be UTF-8 JSON text (RFC 8259, all of it, also where no field is read; nesting at most
+/// 512 deep): an object with `"object": "event"`, a non-empty string `id` and `type`, and an integer
+/// `created`; anything else is `invalid_payload`. A thin event
 /// (`"object": "v2.core.event"`) is refused with a message saying thin events are not supported.
 /// Other fields are read leniently: a missing or mistyped one is `nil`. Error messages never quote
 /// the body.
@@ -54,21 +53,18 @@ public struct EventEnvelope: Sendable, Hashable {
         self.subscriptionId = subscriptionId
     }
 
-    /// Decodes the envelope from a verified body.
+    /// Decodes the envelope from a verified body, in one pass of ``JSONScanner`` over its bytes.
     /// - Parameter body: The raw request body.
     /// - Throws: `invalid_payload` when the body is not a UTF-8 JSON Stripe snapshot event.
     public init<Body: Collection<UInt8>>(decoding body: Body) throws(BillingCoreError) {
-        guard Self.isValidJSONText(body) else {
-            throw Self.invalid("the body is not valid UTF-8")
-        }
+        let scanned = body.withContiguousStorageIfAvailable(WireEvent.scan)
+            ?? Array(body).withUnsafeBufferPointer(WireEvent.scan)
         let wire: WireEvent
-        do {
-            let data = body.withContiguousStorageIfAvailable { Data(buffer: $0) } ?? Data(body)
-            wire = try Self.decoder.decode(WireEvent.self, from: data)
-        } catch DecodingError.dataCorrupted {
-            throw Self.invalid("the body is not valid JSON")
-        } catch {
-            throw Self.invalid("the body is not a JSON object")
+        switch scanned {
+        case .event(let event): wire = event
+        case .notAnObject: throw Self.invalid("the body is not a JSON object")
+        case .notJSON: throw Self.invalid("the body is not valid JSON")
+        case .notUTF8: throw Self.invalid("the body is not valid UTF-8")
         }
 
         switch wire.object {
@@ -89,7 +85,7 @@ public struct EventEnvelope: Sendable, Hashable {
             throw Self.invalid("the event has no integer \"created\"")
         }
 
-        let object = wire.data?.object
+        let object = wire.dataObject
         let objectType = object?.object
         self.init(
             id: id,
@@ -99,7 +95,7 @@ public struct EventEnvelope: Sendable, Hashable {
             livemode: wire.livemode,
             objectType: objectType,
             objectId: object?.id,
-            customerId: objectType == "customer" ? object?.id : object?.customer?.id,
+            customerId: objectType == "customer" ? object?.id : object?.customer,
             subscriptionId: Self.subscriptionId(of: object)
         )
     }
@@ -110,9 +106,9 @@ public struct EventEnvelope: Sendable, Hashable {
         case "subscription":
             return object.id
         case "invoice":
-            return object.subscription?.id ?? object.parent?.subscriptionDetails?.subscription?.id
+            return object.subscription ?? object.parentSubscription
         case "checkout.session":
-            return object.subscription?.id
+            return object.subscription
         default:
             return nil
         }
@@ -121,136 +117,146 @@ public struct EventEnvelope: Sendable, Hashable {
     private static func invalid(_ message: String) -> BillingCoreError {
         BillingCoreError(.invalidPayload, message)
     }
+}
 
-    /// Foundation's decoder shares no mutable state between `decode` calls.
-    private static let decoder = JSONDecoder()
+// MARK: - Wire shapes
+//
+// Read as Foundation's `JSONDecoder` read the `Decodable` shapes this file had before the scanner, so
+// that nothing changes for a body that is JSON: a missing, `null` or mistyped field is nil; of
+// duplicate keys the first wins; keys match after unescaping; an object with a key that is no Swift
+// `String` (a lone surrogate escape) is nil, and at the top level the body is not valid JSON.
 
-    /// Strict UTF-8 (no overlongs, surrogates or truncated sequences) without NUL bytes. JSON text
-    /// never holds a raw NUL, and refusing it stops Foundation from reading the body as UTF-16/32.
-    private static func isValidJSONText<Body: Collection<UInt8>>(_ body: Body) -> Bool {
-        if let valid = body.withContiguousStorageIfAvailable({ isValidJSONText(bytes: $0) }) {
-            return valid
-        }
-        return isValidJSONText(bytes: body)
-    }
+/// Every member name the envelope reads, in any of its objects.
+private enum EnvelopeKey: Int, JSONMemberKey {
+    case object, id, type, created, apiVersion, livemode, data
+    case customer, subscription, parent, subscriptionDetails
 
-    private static func isValidJSONText<Bytes: Sequence<UInt8>>(bytes: Bytes) -> Bool {
-        var iterator = bytes.makeIterator()
-        var parser = Unicode.UTF8.ForwardParser()
-        while true {
-            switch parser.parseScalar(from: &iterator) {
-            case .valid(let encoded):
-                if encoded.count == 1 && encoded.first == 0 { return false }
-            case .emptyInput:
-                return true
-            case .error:
-                return false
-            }
+    var name: StaticString {
+        switch self {
+        case .object: "object"
+        case .id: "id"
+        case .type: "type"
+        case .created: "created"
+        case .apiVersion: "api_version"
+        case .livemode: "livemode"
+        case .data: "data"
+        case .customer: "customer"
+        case .subscription: "subscription"
+        case .parent: "parent"
+        case .subscriptionDetails: "subscription_details"
         }
     }
 }
 
-// MARK: - Wire shapes (lenient: a missing or mistyped field decodes as nil)
+private typealias Malformed = JSONScanner.Malformed
 
-private struct WireEvent: Decodable {
+private struct WireEvent {
     var object: String?
     var id: String?
     var type: String?
     var created: Int64?
     var apiVersion: String?
     var livemode: Bool?
-    var data: WireData?
+    /// `data.object`.
+    var dataObject: WireObject?
 
-    private enum CodingKeys: String, CodingKey {
-        case object, id, type, created, livemode, data
-        case apiVersion = "api_version"
+    /// What a body is, in the order of the checks that refuse it.
+    enum Scanned {
+        case event(WireEvent)
+        case notAnObject
+        case notJSON
+        /// Not strict UTF-8 (no overlongs, surrogates or truncated sequences), or holding a NUL byte:
+        /// said first, wherever the JSON went wrong.
+        case notUTF8
     }
 
-    init(from decoder: any Decoder) throws {
-        // Throws (a type mismatch) when the top level is not an object.
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        object = container.lenientValue(String.self, .object)
-        id = container.lenientValue(String.self, .id)
-        type = container.lenientValue(String.self, .type)
-        created = container.lenientValue(Int64.self, .created)
-        apiVersion = container.lenientValue(String.self, .apiVersion)
-        livemode = container.lenientValue(Bool.self, .livemode)
-        data = container.lenientValue(WireData.self, .data)
+    static func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> Scanned {
+        do {
+            return try read(bytes).map(Scanned.event) ?? .notAnObject
+        } catch {
+            return JSONScanner.isUTF8WithoutNUL(bytes) ? .notJSON : .notUTF8
+        }
     }
-}
 
-private struct WireData: Decodable {
-    var object: WireObject?
-
-    private enum CodingKeys: String, CodingKey { case object }
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        object = container.lenientValue(WireObject.self, .object)
-    }
-}
-
-private struct WireObject: Decodable {
-    var object: String?
-    var id: String?
-    var customer: WireReference?
-    var subscription: WireReference?
-    var parent: WireParent?
-
-    private enum CodingKeys: String, CodingKey { case object, id, customer, subscription, parent }
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        object = container.lenientValue(String.self, .object)
-        id = container.lenientValue(String.self, .id)
-        customer = container.lenientValue(WireReference.self, .customer)
-        subscription = container.lenientValue(WireReference.self, .subscription)
-        parent = container.lenientValue(WireParent.self, .parent)
-    }
-}
-
-/// `parent` of a basil invoice: `{"type": "subscription_details", "subscription_details": {"subscription": …}}`.
-private struct WireParent: Decodable {
-    var subscriptionDetails: WireSubscriptionDetails?
-
-    private enum CodingKeys: String, CodingKey { case subscriptionDetails = "subscription_details" }
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        subscriptionDetails = container.lenientValue(WireSubscriptionDetails.self, .subscriptionDetails)
-    }
-}
-
-private struct WireSubscriptionDetails: Decodable {
-    var subscription: WireReference?
-
-    private enum CodingKeys: String, CodingKey { case subscription }
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        subscription = container.lenientValue(WireReference.self, .subscription)
-    }
-}
-
-/// An expandable Stripe reference: an id string, or the expanded object carrying `id`.
-private struct WireReference: Decodable {
-    var id: String?
-
-    private enum CodingKeys: String, CodingKey { case id }
-
-    init(from decoder: any Decoder) throws {
-        if let container = try? decoder.singleValueContainer(), let id = try? container.decode(String.self) {
-            self.id = id
-        } else {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            id = container.lenientValue(String.self, .id)
+    /// The event when the body is an object, `nil` for another JSON value.
+    private static func read(_ bytes: UnsafeBufferPointer<UInt8>) throws(Malformed) -> WireEvent? {
+        var scanner = JSONScanner(bytes)
+        var event = WireEvent()
+        let read = try scanner.readObject(EnvelopeKey.self) { scanner, key throws(Malformed) in
+            switch key {
+            case .object: event.object = try scanner.string()
+            case .id: event.id = try scanner.string()
+            case .type: event.type = try scanner.string()
+            case .created: event.created = try scanner.int64()
+            case .apiVersion: event.apiVersion = try scanner.string()
+            case .livemode: event.livemode = try scanner.bool()
+            case .data: event.dataObject = try WireObject.readData(&scanner)
+            case .customer, .subscription, .parent, .subscriptionDetails: try scanner.skipValue()
+            }
+        }
+        try scanner.finish()
+        switch read {
+        case .read: return event
+        case .notAnObject: return nil
+        case .undecodableKey: throw Malformed()
         }
     }
 }
 
-extension KeyedDecodingContainer {
-    /// The value for `key`, or `nil` when it is absent, `null` or of another type.
-    fileprivate func lenientValue<T: Decodable>(_ type: T.Type, _ key: Key) -> T? {
-        (try? decodeIfPresent(type, forKey: key)) ?? nil
+/// `data.object`, with its references reduced to their ids.
+private struct WireObject {
+    var object: String?
+    var id: String?
+    var customer: String?
+    var subscription: String?
+    /// `parent.subscription_details.subscription` of a basil invoice.
+    var parentSubscription: String?
+
+    /// `data`: `{"object": {…}}`.
+    static func readData(_ scanner: inout JSONScanner) throws(Malformed) -> WireObject? {
+        var object: WireObject?
+        let data = try scanner.readObject(EnvelopeKey.self) { scanner, key throws(Malformed) in
+            if key == .object { object = try fields(&scanner) } else { try scanner.skipValue() }
+        }
+        return data == .read ? object : nil
+    }
+
+    private static func fields(_ scanner: inout JSONScanner) throws(Malformed) -> WireObject? {
+        var object = WireObject()
+        let read = try scanner.readObject(EnvelopeKey.self) { scanner, key throws(Malformed) in
+            switch key {
+            case .object: object.object = try scanner.string()
+            case .id: object.id = try scanner.string()
+            case .customer: object.customer = try reference(&scanner)
+            case .subscription: object.subscription = try reference(&scanner)
+            case .parent: object.parentSubscription = try parentSubscription(&scanner)
+            case .type, .created, .apiVersion, .livemode, .data, .subscriptionDetails: try scanner.skipValue()
+            }
+        }
+        return read == .read ? object : nil
+    }
+
+    /// `{"subscription_details": {"subscription": …}}`.
+    private static func parentSubscription(_ scanner: inout JSONScanner) throws(Malformed) -> String? {
+        var subscription: String?
+        let parent = try scanner.readObject(EnvelopeKey.self) { scanner, key throws(Malformed) in
+            guard key == .subscriptionDetails else { return try scanner.skipValue() }
+            var id: String?
+            let details = try scanner.readObject(EnvelopeKey.self) { scanner, key throws(Malformed) in
+                if key == .subscription { id = try reference(&scanner) } else { try scanner.skipValue() }
+            }
+            subscription = details == .read ? id : nil
+        }
+        return parent == .read ? subscription : nil
+    }
+
+    /// An expandable reference: an id string, or the expanded object's `id`.
+    private static func reference(_ scanner: inout JSONScanner) throws(Malformed) -> String? {
+        if try scanner.isAtString() { return try scanner.string() }
+        var id: String?
+        let expanded = try scanner.readObject(EnvelopeKey.self) { scanner, key throws(Malformed) in
+            if key == .id { id = try scanner.string() } else { try scanner.skipValue() }
+        }
+        return expanded == .read ? id : nil
     }
 }
