@@ -15,8 +15,11 @@ extension SchemaSnapshot {
             let constraints = group(try rows(s, Catalog.constraints, kind: "constraint"))
             let indexes = group(try rows(s, Catalog.indexes, kind: "index"))
             let triggers = group(try rows(s, Catalog.triggers, kind: "trigger"))
-            for table in try s.query(PGQuery(unsafeSQL: Catalog.tables)).rows.compactMap({ $0.string("name") }).sorted(by: bytewise) {
-                objects.append(Object(kind: "table", name: table, definition: ""))
+            let tables = try s.query(PGQuery(unsafeSQL: Catalog.tables)).rows.compactMap { row in
+                row.string("name").map { ($0, row.string("options") ?? "") }
+            }
+            for (table, options) in tables.sorted(by: { bytewise($0.0, $1.0) }) {
+                objects.append(Object(kind: "table", name: table, definition: options))
                 objects += columns[table] ?? []
                 objects += (constraints[table] ?? []).sorted { bytewise($0.name, $1.name) }
                 objects += (indexes[table] ?? []).sorted { bytewise($0.name, $1.name) }
@@ -104,7 +107,7 @@ private enum Catalog {
         WHERE n.nspname = 'public' AND \(publicOnly("p.oid"))
         """
     static let tables = """
-        SELECT quote_ident(c.relname) AS name
+        SELECT quote_ident(c.relname) AS name, array_to_string(c.reloptions, ', ') AS options
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND \(publicOnly("c.oid"))
         """
