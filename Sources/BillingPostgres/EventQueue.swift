@@ -81,7 +81,7 @@ public struct EventQueue: Sendable {
     /// go to the same loop, so two loops never wait on — or deadlock over — one client's rows.
     public var partition: (index: Int, count: Int)?
 
-    public init(retryPolicy: RetryPolicy = RetryPolicy(), batchSize: Int = 200, partition: (index: Int, count: Int)? = nil) {
+    public init(retryPolicy: RetryPolicy = RetryPolicy(), batchSize: Int = 400, partition: (index: Int, count: Int)? = nil) {
         self.retryPolicy = retryPolicy
         self.batchSize = batchSize
         self.partition = partition
