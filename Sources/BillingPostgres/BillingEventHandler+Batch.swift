@@ -35,7 +35,7 @@ extension BillingEventHandler {
             customers: Array(Set(keys.compactMap(\.customerId))).sorted(),
             subscriptions: Array(Set(keys.compactMap(\.subscriptionId))).sorted(),
             clientIds: Array(Set(keys.flatMap(\.candidateClientIds))).sorted(), in: session)
-        var batch = ClientBatch(clients: states.map { ClientBatch.Client(billing: $0.billing, controls: $0.controls) })
+        var batch = ClientBatch(clients: states)
 
         var decisions: [(index: Int, clientId: String, decision: BillingDecision)] = []
         var unresolved: [ClientResolutionKeys] = []

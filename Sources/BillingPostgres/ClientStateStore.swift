@@ -1,16 +1,5 @@
 import BillingCore
 
-/// A client's billing and controls rows, as the state machine sees them.
-public struct ClientState: Sendable, Hashable {
-    public var billing: ClientBilling
-    public var controls: ClientControls
-
-    public init(billing: ClientBilling, controls: ClientControls) {
-        self.billing = billing
-        self.controls = controls
-    }
-}
-
 /// Reads and writes `client_billing` / `client_controls` for the state machine's adapter.
 ///
 /// Always inside the caller's transaction: `lock` takes the client's `client_billing` row lock,

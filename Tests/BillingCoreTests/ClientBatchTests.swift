@@ -3,11 +3,11 @@ import Testing
 
 /// `ClientBatch`: a batch applied in memory gives what applying its events one by one gives.
 @Suite struct ClientBatchTests {
-    static func client(_ id: String, customer: String? = nil, sub: String? = nil, status: BillingStatus = .pending) -> ClientBatch.Client {
+    static func client(_ id: String, customer: String? = nil, sub: String? = nil, status: BillingStatus = .pending) -> ClientState {
         var billing = ClientBilling(clientId: id, status: status, paymentSource: customer == nil ? .none : .stripe)
         billing.stripeCustomerId = customer
         billing.stripeSubscriptionId = sub
-        return ClientBatch.Client(billing: billing, controls: ClientControls())
+        return ClientState(billing: billing, controls: ClientControls())
     }
 
     @Test func eventsOfOneClientChainLikeOneByOne() {

@@ -16,17 +16,6 @@
 ///   makes the whole batch `conflicted` (the one-by-one path then lets the database's unique
 ///   constraint fail that event alone).
 public struct ClientBatch: Sendable {
-    /// A loaded client's rows.
-    public struct Client: Sendable, Hashable {
-        public var billing: ClientBilling
-        public var controls: ClientControls
-
-        public init(billing: ClientBilling, controls: ClientControls) {
-            self.billing = billing
-            self.controls = controls
-        }
-    }
-
     /// What applying one event gave.
     public enum Result: Sendable, Hashable {
         /// The event resolved to `clientId` and the state machine decided `decision`.
@@ -36,7 +25,7 @@ public struct ClientBatch: Sendable {
     }
 
     /// The clients' current states, by client id.
-    public private(set) var clients: [String: Client]
+    public private(set) var clients: [String: ClientState]
     /// Clients whose `client_billing` / `client_controls` row changed since loading.
     public private(set) var billingChanged: Set<String> = []
     public private(set) var controlsChanged: Set<String> = []
@@ -47,8 +36,8 @@ public struct ClientBatch: Sendable {
     private var bySubscription: [String: String] = [:]
 
     /// - Parameter clients: every client the batch's events could resolve to, with its rows.
-    public init(clients: [Client]) {
-        var byId: [String: Client] = [:]
+    public init(clients: [ClientState]) {
+        var byId: [String: ClientState] = [:]
         for client in clients {
             byId[client.billing.clientId] = client
             if let customer = client.billing.stripeCustomerId { byCustomer[customer] = client.billing.clientId }
@@ -72,7 +61,7 @@ public struct ClientBatch: Sendable {
         let decision = BillingStateMachine.decide(
             billing: client.billing, controls: client.controls, event: event, now: now, expectedLivemode: expectedLivemode)
         relink(clientId, from: client.billing, to: decision.billing)
-        clients[clientId] = Client(billing: decision.billing, controls: decision.controls)
+        clients[clientId] = ClientState(billing: decision.billing, controls: decision.controls)
         if decision.billingChanged { billingChanged.insert(clientId) }
         if decision.controlsChanged { controlsChanged.insert(clientId) }
         return .decided(clientId: clientId, decision: decision)
