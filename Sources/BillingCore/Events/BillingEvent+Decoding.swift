@@ -4,11 +4,18 @@ extension BillingEvent {
     /// Decode a stored Stripe snapshot event from its raw payload bytes, in either API shape.
     ///
     /// Fields are read by shape, never by `api_version`. Unknown types decode to `.ignored` (only `id`, `type`,
-    /// `created` and `livemode` are required then).
+    /// `created` and `livemode` are required then). The payload must be JSON text (RFC 8259, UTF-8); it is read
+    /// in one pass of ``JSONScanner`` (`BillingEvent+Scanning.swift`), which replaced Foundation's `JSONDecoder`
+    /// on this hot path and reads every member as the `JSONDecoder` shapes did.
     /// - Throws: `BillingCoreError` with code `undecodableEvent` when the bytes are not such an event; the message
     ///   names the failing field path, never a value.
     public static func decode(payload: some Collection<UInt8>) throws(BillingCoreError) -> BillingEvent {
-        try decodeJSON(RawEvent.self, from: Data(payload)).event
+        let decoded = payload.withContiguousStorageIfAvailable { bytes in
+            Result { () throws(BillingCoreError) in try scan(bytes) }
+        } ?? Array(payload).withUnsafeBufferPointer { bytes in
+            Result { () throws(BillingCoreError) in try scan(bytes) }
+        }
+        return try decoded.get()
     }
 }
 
@@ -48,50 +55,7 @@ private func describe(_ error: DecodingError) -> String {
     }
 }
 
-// MARK: - Raw shapes
-
-private struct RawEvent: Decodable {
-    let event: BillingEvent
-
-    private enum Keys: String, CodingKey { case id, object, type, created, livemode, data }
-    private enum DataKeys: String, CodingKey { case object }
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: Keys.self)
-        let object = try container.decode(String.self, forKey: .object)
-        guard object == "event" else {
-            throw BillingCoreError(.undecodableEvent, "object is not \"event\"")
-        }
-        let id = try container.decode(String.self, forKey: .id)
-        let type = try container.decode(String.self, forKey: .type)
-        let created = try container.decode(Int64.self, forKey: .created)
-        let livemode = try container.decode(Bool.self, forKey: .livemode)
-        let kind: BillingEvent.Kind
-        if let actedOn = ActedOnEventType(rawValue: type) {
-            let data = try container.nestedContainer(keyedBy: DataKeys.self, forKey: .data)
-            kind = try Self.decodeKind(actedOn, from: data)
-        } else {
-            kind = .ignored
-        }
-        event = BillingEvent(id: id, type: type, created: created, livemode: livemode, kind: kind)
-    }
-
-    private static func decodeKind(
-        _ type: ActedOnEventType, from data: KeyedDecodingContainer<DataKeys>
-    ) throws -> BillingEvent.Kind {
-        switch type {
-        case .subscriptionCreated, .subscriptionUpdated, .subscriptionDeleted, .subscriptionPaused,
-             .subscriptionResumed:
-            return .subscription(try data.decode(RawSubscription.self, forKey: .object).snapshot)
-        case .invoicePaid, .invoicePaymentSucceeded:
-            return .invoice(try data.decode(RawInvoice.self, forKey: .object).signal(.paid))
-        case .invoicePaymentFailed:
-            return .invoice(try data.decode(RawInvoice.self, forKey: .object).signal(.paymentFailed))
-        case .checkoutSessionCompleted:
-            return .checkoutCompleted(try data.decode(RawCheckoutSession.self, forKey: .object).completion)
-        }
-    }
-}
+// MARK: - Raw shapes (reconcile's subscriptions; events are scanned)
 
 /// A reference Stripe renders as an id string or, when expanded, as an object with an `id`.
 private struct ExpandableID: Decodable {
@@ -105,11 +69,6 @@ private struct ExpandableID: Decodable {
             id = try decoder.container(keyedBy: Keys.self).decode(String.self, forKey: .id)
         }
     }
-}
-
-private struct RawMetadataHolder: Decodable {
-    let metadata: [String: String]?
-    var clientId: String? { metadata?["client_id"] }
 }
 
 private struct RawSubscription: Decodable {
@@ -147,47 +106,5 @@ private struct RawSubscription: Decodable {
                 cancelAtPeriodEnd: cancel_at_period_end ?? false, canceledAt: canceled_at,
                 collectionPaused: pause_collection != nil, metadataClientId: metadata?["client_id"])
         }
-    }
-}
-
-private struct RawInvoice: Decodable {
-    let id: String
-    let customer: ExpandableID?
-    let subscription: ExpandableID?
-    let subscription_details: RawMetadataHolder?
-    let parent: RawParent?
-    let billing_reason: String?
-    let amount_paid: Int64?
-    let created: Int64
-    let metadata: [String: String]?
-
-    struct RawParent: Decodable { let subscription_details: RawSubscriptionDetails? }
-    struct RawSubscriptionDetails: Decodable {
-        let subscription: ExpandableID?
-        let metadata: [String: String]?
-    }
-
-    func signal(_ signal: InvoiceSignal.Signal) -> InvoiceSignal {
-        InvoiceSignal(
-            signal: signal, invoiceId: id, customerId: customer?.id,
-            subscriptionId: subscription?.id ?? parent?.subscription_details?.subscription?.id,
-            billingReason: billing_reason, amountPaid: amount_paid ?? 0, invoiceCreated: created,
-            metadataClientId: metadata?["client_id"],
-            subscriptionMetadataClientId: subscription_details?.clientId
-                ?? parent?.subscription_details?.metadata?["client_id"])
-    }
-}
-
-private struct RawCheckoutSession: Decodable {
-    let id: String
-    let customer: ExpandableID?
-    let subscription: ExpandableID?
-    let client_reference_id: String?
-    let metadata: [String: String]?
-
-    var completion: CheckoutCompletion {
-        CheckoutCompletion(
-            sessionId: id, customerId: customer?.id, subscriptionId: subscription?.id,
-            clientReferenceId: client_reference_id, metadataClientId: metadata?["client_id"])
     }
 }
