@@ -10,16 +10,20 @@ import Synchronization
 /// queued (up to `maxBatch`). Under light load a batch is one event and nobody waits; under
 /// heavy load batches grow while the previous commit's fsync is in progress.
 ///
-/// Duplicates inside a batch are folded first (a multi-row `INSERT … ON CONFLICT DO UPDATE`
-/// naming one id twice fails with SQLSTATE 21000): the first delivery of an id is the one
-/// that may be answered `stored`, the others are `duplicate`, and `delivery_count` grows by
-/// every webhook delivery. When a batch fails for a reason other than a lost connection, its
-/// events are retried one by one, so one bad event never fails its neighbours.
+/// Duplicates inside a batch are folded first: the first delivery of an id is the one that may
+/// be answered `stored`, the others are `duplicate`, and `delivery_count` grows by every webhook
+/// delivery. New events are inserted with `ON CONFLICT DO NOTHING`, which never waits for the
+/// processor's lock on an existing row; deliveries of events stored before are counted in a
+/// second transaction and answered after it commits. When a batch fails for a reason other than
+/// a lost connection, its events are retried one by one, so one bad event never fails its
+/// neighbours.
 public final class IngestWriter: Sendable {
     private struct Pending {
         let event: IncomingEvent
         let continuation: CheckedContinuation<StoreResult, any Error>
     }
+    /// One distinct event of a batch and how many webhook deliveries of it the batch holds.
+    private typealias Row = (event: IncomingEvent, deliveries: Int)
     private struct State {
         var queue: [Pending] = []
         var flushing = 0
@@ -84,44 +88,80 @@ public final class IngestWriter: Sendable {
             if groups[id] == nil { order.append(id) }
             groups[id, default: []].append(i)
         }
-        let rows: [(event: IncomingEvent, deliveries: Int)] = order.map { id in
+        let rows: [Row] = order.map { id in
             let members = groups[id]!
             let deliveries = members.filter { batch[$0].event.source == .webhook }.count
             return (batch[members[0]].event, deliveries)
         }
         do {
-            let inserted = try await pool.withConnection { session in
-                try Self.insert(rows, in: session)
-            }
-            answer(batch, order: order, groups: groups, inserted: inserted)
+            try await write(rows, batch: batch, groups: groups)
         } catch let error as PostgresError where error.isConnectionFailure || error.kind == .poolClosed || rows.count == 1 {
             batch.forEach { $0.continuation.resume(throwing: error) }
         } catch {
             // Retry each distinct event alone so that one bad event does not fail the others.
-            for id in order {
-                let members = groups[id]!
-                let row = rows[order.firstIndex(of: id)!]
+            for (id, row) in zip(order, rows) {
                 do {
-                    let inserted = try await pool.withConnection { session in try Self.insert([row], in: session) }
-                    answer(batch, order: [id], groups: [id: members], inserted: inserted)
+                    try await write([row], batch: batch, groups: groups)
                 } catch {
-                    members.forEach { batch[$0].continuation.resume(throwing: error) }
+                    groups[id]!.forEach { batch[$0].continuation.resume(throwing: error) }
                 }
             }
         }
     }
 
-    private func answer(_ batch: [Pending], order: [String], groups: [String: [Int]], inserted: Set<String>) {
-        for id in order {
-            let members = groups[id]!
-            for (n, i) in members.enumerated() {
-                batch[i].continuation.resume(returning: n == 0 && inserted.contains(id) ? .stored : .duplicate)
+    /// Stores `rows` in one transaction and answers their first deliveries at once; then, in a
+    /// second transaction, counts the webhook deliveries of events that were already stored and
+    /// answers those, in a task of its own. Only redeliveries can wait there — for the processor's
+    /// lock on a row it is settling — so new events are never held up by processing. Throws
+    /// (answering nobody) only when the first transaction fails.
+    private func write(_ rows: [Row], batch: [Pending], groups: [String: [Int]]) async throws {
+        let inserted = try await pool.withConnection { session in try Self.insert(rows, in: session) }
+        var redelivered: [Row] = []
+        for row in rows {
+            let id = row.event.envelope.id
+            if inserted.contains(id) || row.deliveries == 0 {
+                answer(batch, members: groups[id]!, stored: inserted.contains(id))
+            } else {
+                redelivered.append(row)
+            }
+        }
+        guard !redelivered.isEmpty else { return }
+        // Off the flusher: counting may wait for the processor's lock, and the flusher must go on
+        // storing new events meanwhile.
+        let counted = redelivered
+        Task {
+            do {
+                try await pool.withConnection { session in try Self.countDeliveries(counted, in: session) }
+                for row in counted { answer(batch, members: groups[row.event.envelope.id]!, stored: false) }
+            } catch {
+                for row in counted { groups[row.event.envelope.id]!.forEach { batch[$0].continuation.resume(throwing: error) } }
             }
         }
     }
 
+    /// The first member of an id is `stored` when its row was inserted; every other is `duplicate`.
+    private func answer(_ batch: [Pending], members: [Int], stored: Bool) {
+        for (n, i) in members.enumerated() {
+            batch[i].continuation.resume(returning: n == 0 && stored ? .stored : .duplicate)
+        }
+    }
+
+    /// Adds each row's webhook deliveries to `delivery_count` of its stored event. Locks the rows
+    /// in id order first, so two flushes counting the same events cannot deadlock.
+    private static func countDeliveries(_ rows: [Row], in session: PGSession) throws {
+        let ids = rows.map(\.event.envelope.id)
+        let counts = rows.map { String($0.deliveries) }
+        try session.prepared("count_deliveries", """
+            WITH locked AS (
+              SELECT id FROM billing_events WHERE stripe_event_id = ANY(\(ids)::text[]) ORDER BY id FOR UPDATE)
+            UPDATE billing_events AS e SET delivery_count = e.delivery_count + v.n
+            FROM unnest(\(ids)::text[], \(counts)::int[]) AS v(stripe_event_id, n)
+            WHERE e.stripe_event_id = v.stripe_event_id AND e.id IN (SELECT id FROM locked)
+            """)
+    }
+
     /// One statement, hence one transaction and one commit, for the whole batch. Returns the ids inserted.
-    private static func insert(_ rows: [(event: IncomingEvent, deliveries: Int)], in session: PGSession) throws -> Set<String> {
+    private static func insert(_ rows: [Row], in session: PGSession) throws -> Set<String> {
         var query = PGQuery(unsafeSQL: "")
         var values: [String] = []
         values.reserveCapacity(rows.count)
@@ -134,19 +174,12 @@ public final class IngestWriter: Sendable {
                                           status, source, delivery_count, stripe_object_id, stripe_customer_id,
                                           stripe_subscription_id)
               VALUES \(values.joined(separator: ", "))
-              ON CONFLICT (stripe_event_id) DO UPDATE
-                SET delivery_count = billing_events.delivery_count + EXCLUDED.delivery_count
-              RETURNING stripe_event_id, (xmax = 0) AS inserted
+              ON CONFLICT (stripe_event_id) DO NOTHING
+              RETURNING stripe_event_id
             )
-            SELECT stripe_event_id, CASE WHEN inserted THEN pg_notify('\(EventLogStore.channel)', '') END AS notified,
-                   inserted
-            FROM ins
+            SELECT stripe_event_id, pg_notify('\(EventLogStore.channel)', '') AS notified FROM ins
             """
         let result = try session.prepared("ingest_batch_\(rows.count)", query)
-        var inserted = Set<String>()
-        for row in result.rows where row.bool("inserted") == true {
-            if let id = row.string("stripe_event_id") { inserted.insert(id) }
-        }
-        return inserted
+        return Set(result.rows.compactMap { $0.string("stripe_event_id") })
     }
 }

@@ -275,3 +275,45 @@ import Testing
         }
     }
 }
+
+/// A worker settling an event holds its row lock until its batch commits; ingest must not wait for it.
+@Suite struct IngestDuringProcessingTests {
+    /// While another transaction holds the row locks of two stored events (as the processor does while it settles
+    /// them) and both are being redelivered: a new event is still answered at once; the redeliveries are answered
+    /// once the locks are gone, with their deliveries counted.
+    @Test func newEventsDoNotWaitForTheProcessorsLock() async throws {
+        try await TestApp.withApp { client, pool in
+            for id in ["evt_busy_1", "evt_busy_2"] {
+                #expect(try await TestApp.deliver(client, TestApp.eventBody(id: id)).0 == 200)
+            }
+            let holder = try await PGConnection.connect(pool.url)
+            _ = try await holder.withSession { s in
+                try s.execute(script: "BEGIN; SELECT id FROM billing_events WHERE stripe_event_id LIKE 'evt_busy_%' FOR UPDATE")
+            }
+            // Both redeliveries wait for the lock (one flush each, as many as the writer runs at once).
+            let redeliveries = ["evt_busy_1", "evt_busy_2"].map { id in
+                Task { () async throws -> (Int, Bool?) in
+                    let (status, body) = try await TestApp.deliver(client, TestApp.eventBody(id: id))
+                    return (status, body["duplicate"] as? Bool)
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            let answered = Mutex<Bool?>(nil)
+            let fresh = Task {
+                let (status, body) = try await TestApp.deliver(client, TestApp.eventBody(id: "evt_fresh"))
+                answered.withLock { $0 = status == 200 && body["duplicate"] as? Bool == false }
+            }
+            _ = try await TestApp.eventually(seconds: 3) { answered.withLock { $0 } != nil }
+            #expect(answered.withLock { $0 } == true, "a new event was not answered within 3 s while other events' rows were locked")
+            #expect(try await TestApp.count(pool, "SELECT sum(delivery_count)::int AS count FROM billing_events WHERE stripe_event_id LIKE 'evt_busy_%'") == 2)
+            _ = try await holder.withSession { s in try s.execute(script: "COMMIT") }
+            try await fresh.value
+            for redelivery in redeliveries {
+                let answer = try await redelivery.value
+                #expect(answer.0 == 200 && answer.1 == true)
+            }
+            #expect(try await TestApp.count(pool, "SELECT sum(delivery_count)::int AS count FROM billing_events WHERE stripe_event_id LIKE 'evt_busy_%'") == 4)
+            await holder.close()
+        }
+    }
+}
