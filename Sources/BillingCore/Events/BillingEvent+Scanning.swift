@@ -85,7 +85,7 @@ private struct ScannedEvent {
         case .undecodableKey:
             throw BillingCoreError(.undecodableEvent, "the payload has a key that is not valid Unicode")
         }
-        guard scanner.matches(try self.object.required("object"), "event") else {
+        guard scanner.equals(try self.object.required("object"), "event") else {
             throw BillingCoreError(.undecodableEvent, "object is not \"event\"")
         }
         let id = scanner.text(of: try self.id.required("id"))

@@ -158,7 +158,7 @@ extension JSONScanner {
                         return .refused
                     }
                 }
-                if found == nil, let value, matches(name, key) { found = value }
+                if found == nil, let value, equals(name, key) { found = value }
                 let next = try valueByte()
                 position += 1
                 if next == UInt8(ascii: "}") { break }
@@ -168,21 +168,6 @@ extension JSONScanner {
         guard position == end.position else { throw Malformed() }
         self = end
         return .value(found)
-    }
-
-    /// Whether a string token's text (escapes resolved) is `name`, without building a `String`.
-    func matches(_ token: StringToken, _ name: StaticString) -> Bool {
-        let expected = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
-        guard token.hasEscapes else {
-            return token.range.count == expected.count && bytes[token.range].elementsEqual(expected)
-        }
-        var matched = 0
-        var equal = true
-        unescape(token) { byte in
-            equal = equal && matched < expected.count && expected[matched] == byte
-            matched += 1
-        }
-        return equal && matched == expected.count
     }
 
     // MARK: - Walking checked values

@@ -207,7 +207,8 @@ struct JSONScanner {
         return nil
     }
 
-    private func equals(_ token: StringToken, _ name: StaticString) -> Bool {
+    /// Whether a string token's text (escapes resolved) is `name`, without building a `String`.
+    func equals(_ token: StringToken, _ name: StaticString) -> Bool {
         let expected = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
         guard token.hasEscapes else {
             return token.range.count == expected.count && bytes[token.range].elementsEqual(expected)
