@@ -58,15 +58,8 @@ extension EventQueue {
             let seconds = (clock() - started) / Double(max(1, claimed.count))
             for (event, result) in zip(claimed, handling.results) {
                 switch result {
-                case .success(.processed(let outcome, _)):
-                    report.processed += 1
-                    report.events.append(.init(stripeEventId: event.stripeEventId, type: event.type, status: "processed", outcome: outcome, seconds: seconds))
-                case .success(.ignored):
-                    report.ignored += 1
-                    report.events.append(.init(stripeEventId: event.stripeEventId, type: event.type, status: "ignored", outcome: "ignored", seconds: seconds))
-                case .success(.unmatched):
-                    report.unmatched += 1
-                    report.events.append(.init(stripeEventId: event.stripeEventId, type: event.type, status: "unmatched", outcome: nil, seconds: seconds))
+                case .success(let disposition):
+                    report.count(event, disposition, seconds: seconds)
                 case .failure(let failure):
                     let status = try fail(event, error: failure, in: session, now: now)
                     if status == "failed" { report.failed += 1 } else { report.retried += 1 }

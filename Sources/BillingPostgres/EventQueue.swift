@@ -51,6 +51,17 @@ public struct BatchReport: Sendable, Equatable {
     /// Per event: (stripe event id, type, disposition or error, seconds spent).
     public var events: [ProcessedEventRecord] = []
     public init() {}
+
+    /// Counts one settled event and records it.
+    mutating func count(_ event: ClaimedEvent, _ disposition: EventDisposition, seconds: Double) {
+        let status: String, outcome: String?
+        switch disposition {
+        case .processed(let o, _): processed += 1; (status, outcome) = ("processed", o)
+        case .ignored: ignored += 1; (status, outcome) = ("ignored", "ignored")
+        case .unmatched: unmatched += 1; (status, outcome) = ("unmatched", nil)
+        }
+        events.append(.init(stripeEventId: event.stripeEventId, type: event.type, status: status, outcome: outcome, seconds: seconds))
+    }
 }
 
 /// One processed event, for logs and metrics.
@@ -125,19 +136,7 @@ public struct EventQueue: Sendable {
                     try? session.execute(script: "ROLLBACK TO SAVEPOINT event")
                     throw error
                 }
-                let record: ProcessedEventRecord
-                switch disposition {
-                case .processed(let outcome, _):
-                    report.processed += 1
-                    record = .init(stripeEventId: event.stripeEventId, type: event.type, status: "processed", outcome: outcome, seconds: clock() - started)
-                case .ignored:
-                    report.ignored += 1
-                    record = .init(stripeEventId: event.stripeEventId, type: event.type, status: "ignored", outcome: "ignored", seconds: clock() - started)
-                case .unmatched:
-                    report.unmatched += 1
-                    record = .init(stripeEventId: event.stripeEventId, type: event.type, status: "unmatched", outcome: nil, seconds: clock() - started)
-                }
-                report.events.append(record)
+                report.count(event, disposition, seconds: clock() - started)
             } catch let error as PostgresError where error.isConnectionFailure {
                 throw error
             } catch {
