@@ -2,19 +2,6 @@ import Foundation
 
 /// Inputs of `EventDecoderDifferentialTests`.
 enum EventCorpus {
-    /// `<repo>/Tests/Fixtures/<folder>`, every file below it.
-    static func files(under folder: String) throws -> [[UInt8]] {
-        let root = Fixtures.root.deletingLastPathComponent().appendingPathComponent(folder)
-        let paths = FileManager.default.enumerator(atPath: root.path)?.compactMap { $0 as? String } ?? []
-        return try paths.sorted().compactMap { path in
-            let url = root.appendingPathComponent(path)
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue
-            else { return nil }
-            return Array(try Data(contentsOf: url))
-        }
-    }
-
     static let interestingBytes: [UInt8] = Array(#"{}[]:,"\/0123456789-+.eEtfnu "#.utf8)
         + [0x00, 0x01, 0x09, 0x0A, 0x0B, 0x7F, 0x80, 0xC3, 0xED, 0xEF, 0xFF]
 

@@ -25,7 +25,7 @@ import Testing
         let ranges = try #require(JSONArraySlicer.elements(ofMember: "data", in: list))
         bodies += ranges.map { Array(list[$0]) }
         bodies.append(list)
-        bodies += try EventCorpus.files(under: "fuzz")
+        bodies += try Corpus.files(under: "fuzz")
         let tally = EventDifferential.check(bodies, "repository body")
         #expect(tally.decoded >= 30, "fixtures that decode: \(tally)")
         #expect(tally.allowedStrictness == 0)
