@@ -5,13 +5,18 @@ extension DecisionDraft {
     /// 2. Another subscription: `superseded` while the current one is live or when that subscription was seen
     ///    canceled; with no current (or a canceled current) subscription it becomes current — but only for a
     ///    subscription billing reason.
-    /// 3. `billing_reason` not a subscription one (`manual`, …), or the current subscription is canceled
-    ///    → `no_change`.
-    /// 4. The invoice is older (its own `created`) than `latest_invoice_created_at` → `no_change` (an old invoice
+    /// 3. From here the invoice is of the current subscription — canceled or not, it stays current until another
+    ///    one becomes current. Created before the watermark → `stale` (outcome order: `stale` comes before
+    ///    `no_change`), though a subscription invoice that is not older than the recorded one still becomes the
+    ///    latest invoice.
+    /// 4. `billing_reason` not a subscription one (`manual`, …) → `no_change`.
+    /// 5. The invoice is older (its own `created`) than `latest_invoice_created_at` → `no_change` (an old invoice
     ///    paid late must not ungate a client whose newer invoice failed). Otherwise it becomes the latest invoice.
-    /// 5. Status-bearing from here: `payment_failed` moves ACTIVE/TRIALING → PAST_DUE; `paid`/`payment_succeeded`
+    /// 6. Status-bearing from here: `payment_failed` moves ACTIVE/TRIALING → PAST_DUE; `paid`/`payment_succeeded`
     ///    moves PAST_DUE/UNPAID → ACTIVE and PENDING → ACTIVE when `amount_paid` > 0, never CANCELED; a paid
-    ///    invoice with `amount_paid` > 0 sets `payment_source = STRIPE`.
+    ///    invoice with `amount_paid` > 0 sets `payment_source = STRIPE`. An invoice of a subscription known
+    ///    canceled does neither: it never moves the client to ACTIVE nor sets STRIPE (a pinned client stays
+    ///    pinned).
     mutating func applyInvoice(_ invoice: InvoiceSignal, created: Int64, eventId: String) -> Verdict {
         linkCustomer(invoice.customerId)
         guard let subscriptionId = invoice.subscriptionId else { return .evaluated }
@@ -20,19 +25,26 @@ extension DecisionDraft {
             guard invoice.isSubscriptionBillingReason else { return .evaluated }
             adoptSubscription(subscriptionId)
         }
-        guard invoice.isSubscriptionBillingReason, !billing.isKnownCanceled(subscriptionId) else { return .evaluated }
-        if let latest = billing.latestInvoiceCreatedAt, invoice.invoiceCreated < latest { return .evaluated }
-        billing.latestInvoiceId = invoice.invoiceId
-        billing.latestInvoiceCreatedAt = invoice.invoiceCreated
+        let isOlderInvoice = billing.latestInvoiceCreatedAt.map { invoice.invoiceCreated < $0 } ?? false
+        if invoice.isSubscriptionBillingReason && !isOlderInvoice {
+            billing.latestInvoiceId = invoice.invoiceId
+            billing.latestInvoiceCreatedAt = invoice.invoiceCreated
+        }
+        if watermarkPosition(of: created) == .older { return .stale }
+        guard invoice.isSubscriptionBillingReason, !isOlderInvoice else { return .evaluated }
 
+        let subscriptionCanceled = billing.isKnownCanceled(subscriptionId)
+        var target = Self.target(of: invoice.signal, amountPaid: invoice.amountPaid, from: billing.status)
+        if subscriptionCanceled && target == .active && !billing.paymentSource.isPinned {
+            target = billing.status
+        }
         let paidWithMoney: Bool
         switch invoice.signal {
-        case .paid: paidWithMoney = invoice.amountPaid > 0
+        case .paid: paidWithMoney = invoice.amountPaid > 0 && !subscriptionCanceled
         case .paymentFailed: paidWithMoney = false
         }
         return evaluateStatusBearing(
-            target: Self.target(of: invoice.signal, amountPaid: invoice.amountPaid, from: billing.status),
-            returnsSourceToStripe: paidWithMoney, created: created, eventId: eventId)
+            target: target, returnsSourceToStripe: paidWithMoney, created: created, eventId: eventId)
     }
 
     /// The status an invoice signal moves a client to from `status` (itself when it does not move it).

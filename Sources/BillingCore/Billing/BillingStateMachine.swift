@@ -55,13 +55,8 @@ extension DecisionDraft {
         moveWatermark(created: created, eventId: eventId)
         if returnsSourceToStripe {
             billing.paymentSource = .stripe
-        } else {
-            switch billing.paymentSource {
-            case .manual, .waived:
-                if target != current { return .pinned }
-            case .none, .stripe:
-                break
-            }
+        } else if billing.paymentSource.isPinned && target != current {
+            return .pinned
         }
         changeStatus(to: target)
         return .evaluated

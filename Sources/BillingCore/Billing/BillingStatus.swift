@@ -18,3 +18,14 @@ public enum PaymentSource: String, CaseIterable, Sendable, Hashable, Codable {
     case manual = "MANUAL"
     case waived = "WAIVED"
 }
+
+extension PaymentSource {
+    /// An operator's confirm-payment (MANUAL) or waive (WAIVED): Stripe events that would move the client to
+    /// another status change nothing (outcome `pinned`) until Stripe takes the client back (SPEC §5).
+    public var isPinned: Bool {
+        switch self {
+        case .manual, .waived: true
+        case .none, .stripe: false
+        }
+    }
+}
