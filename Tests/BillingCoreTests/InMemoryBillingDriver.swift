@@ -1,4 +1,5 @@
 import BillingCore
+import BillingTestSupport
 
 /// A test-only stand-in for the database adapter: stores events once per id, resolves clients, runs decisions,
 /// keeps an alert log with acknowledgements, and re-queues `superseded` / `unmatched` events on the decision's
@@ -31,6 +32,8 @@ struct InMemoryBillingDriver {
     var violations: [String] = []
     /// Closed states alerted in each client's current episode, as observed from decisions.
     private var episodeAlerts: [String: [BillingStatus]] = [:]
+    /// Issue 14's ordering invariants per client, checked after every processed event.
+    private var ordering: [String: OrderingInvariants] = [:]
     private var queue: [String] = []
     var now: Int64 = 2_000_000_000
 
@@ -90,6 +93,12 @@ struct InMemoryBillingDriver {
         let before = (billing[clientId] ?? ClientBilling(clientId: clientId), controls[clientId] ?? ClientControls())
         let decision = BillingStateMachine.decide(billing: before.0, controls: before.1, event: stored.event, now: now)
         check(decision, clientId: clientId, mutedBefore: before.1.opsAlertsMuted, event: stored.event)
+        var invariants = ordering[clientId] ?? OrderingInvariants(clientId: clientId)
+        let known = invariants.violations.count
+        invariants.record(stored.event, outcome: decision.outcome)
+        invariants.check(decision.billing, at: stored.event.id)
+        violations += invariants.violations.dropFirst(known)
+        ordering[clientId] = invariants
         billing[clientId] = decision.billing
         controls[clientId] = decision.controls
         alerts += decision.alerts.map { AlertRow(alert: $0) }

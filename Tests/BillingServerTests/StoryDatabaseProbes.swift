@@ -45,11 +45,11 @@ enum StoryDatabaseProbes {
         CREATE TRIGGER test_log_reopen AFTER UPDATE ON alert_logs FOR EACH ROW EXECUTE FUNCTION test_log_reopen();
         CREATE TABLE test_event_log (
           seq bigserial PRIMARY KEY, stripe_event_id text, old_status text, old_outcome text, new_status text,
-          new_outcome text, attempts int, last_error text);
+          new_outcome text, attempts int, last_error text, row_id bigint, txid bigint DEFAULT txid_current());
         CREATE FUNCTION test_log_event() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
           IF NEW.status IS DISTINCT FROM OLD.status OR NEW.attempts IS DISTINCT FROM OLD.attempts THEN
-            INSERT INTO test_event_log (stripe_event_id, old_status, old_outcome, new_status, new_outcome, attempts, last_error)
-            VALUES (NEW.stripe_event_id, OLD.status, OLD.outcome, NEW.status, NEW.outcome, NEW.attempts, NEW.last_error);
+            INSERT INTO test_event_log (stripe_event_id, old_status, old_outcome, new_status, new_outcome, attempts, last_error, row_id)
+            VALUES (NEW.stripe_event_id, OLD.status, OLD.outcome, NEW.status, NEW.outcome, NEW.attempts, NEW.last_error, NEW.id);
           END IF;
           RETURN NEW;
         END $$;
