@@ -10,7 +10,7 @@ import BillingCore
 /// event whose customer, subscription or client id appeared in the database meanwhile.
 extension BillingEventHandler {
     public func handleBatch(_ events: [ClaimedEvent], in session: PGSession, now: Int64) throws -> BatchHandling? {
-        var results: [Result<EventDisposition, BatchEventFailure>] = Array(repeating: .success(.unmatched), count: events.count)
+        var results: [Result<EventDisposition, BatchEventFailure>] = Array(repeating: .success(.unmatched(awaitedClientIds: [])), count: events.count)
         var acted: [(index: Int, event: BillingEvent)] = []
         for (i, event) in events.enumerated() {
             guard let payload = event.payload else {
@@ -47,7 +47,7 @@ extension BillingEventHandler {
                     ? .ignored(clientId: clientId) : .processed(outcome: decision.outcome.rawValue, clientId: clientId))
             case .unresolved:
                 unresolved.append(key)
-                results[index] = .success(.unmatched)
+                results[index] = .success(.unmatched(awaitedClientIds: key.candidateClientIds))
             }
         }
         if batch.conflicted { return nil }
@@ -80,15 +80,16 @@ extension BillingEventHandler {
             committed: { written.forEach(observe) })
     }
 
-    /// Takes the link lock of every unresolved event's customer (as `resolveOrWaitForLink` does)
-    /// and checks that none of their keys resolves now. False when one does: another transaction
+    /// Takes the link locks of every unresolved event's customer and client ids (as
+    /// `resolveOrWaitForLink` does) and checks that none of their keys resolves now. False when one does: another transaction
     /// linked it after this batch loaded its clients, and only the one-by-one path handles that.
     static func stillUnresolved(_ keys: [ClientResolutionKeys], in session: PGSession) throws -> Bool {
         guard !keys.isEmpty else { return true }
         let customers = Array(Set(keys.compactMap(\.customerId))).sorted()
-        for customer in customers { try lockCustomerLink(customer, in: session) }
-        let subscriptions = Array(Set(keys.compactMap(\.subscriptionId))).sorted()
         let clientIds = Array(Set(keys.flatMap(\.candidateClientIds))).sorted()
+        for customer in customers { try lockCustomerLink(customer, in: session) }
+        for clientId in clientIds { try lockClientLink(clientId, in: session) }
+        let subscriptions = Array(Set(keys.compactMap(\.subscriptionId))).sorted()
         return try session.prepared("resolve_any", """
             SELECT 1 AS one FROM client_billing
             WHERE stripe_customer_id = ANY(\(customers)::text[]) OR stripe_subscription_id = ANY(\(subscriptions)::text[])

@@ -34,9 +34,10 @@ public struct BillingEventHandler: EventHandler {
         if case .ignored = decoded.kind { return .ignored(clientId: nil) }
         if let livemode, decoded.livemode != livemode { return .ignored(clientId: nil) }
 
-        guard let clientId = try Self.resolveOrWaitForLink(decoded.resolutionKeys, in: session),
+        let keys = decoded.resolutionKeys
+        guard let clientId = try Self.resolveOrWaitForLink(keys, in: session),
               let state = try ClientStateStore.lock(clientId: clientId, in: session)
-        else { return .unmatched }
+        else { return .unmatched(awaitedClientIds: keys.candidateClientIds) }
 
         let decision = BillingStateMachine.decide(
             billing: state.billing, controls: state.controls, event: decoded, now: now, expectedLivemode: livemode)
@@ -47,23 +48,38 @@ public struct BillingEventHandler: EventHandler {
         return .processed(outcome: decision.outcome.rawValue, clientId: clientId)
     }
 
-    /// Resolves the client; when nothing resolves, takes the customer's link lock and tries again.
+    /// Resolves the client; when nothing resolves, takes the link locks of the customer and of every
+    /// client id the event names, and tries again.
     ///
-    /// Without the lock two workers lose a wake-up: worker A links customer `cus` and re-queues its
-    /// `unmatched` events while worker B, which had not seen A's uncommitted link, is parking an
+    /// Without the locks two transactions lose a wake-up: worker A links customer `cus` and re-queues
+    /// its `unmatched` events while worker B, which had not seen A's uncommitted link, is parking an
     /// event of `cus` as `unmatched` — A's re-queue cannot see B's uncommitted row, and the event
     /// would wait forever. Both sides take `lockCustomerLink` (until their transaction ends), so
-    /// either B resolves after A's commit, or A re-queues after B's.
+    /// either B resolves after A's commit, or A re-queues after B's. A client that appears in
+    /// `clients` is the same race with the trigger of migration 0011, which takes `lockClientLink`.
     static func resolveOrWaitForLink(_ keys: ClientResolutionKeys, in session: PGSession) throws -> String? {
         if let clientId = try resolve(keys, in: session) { return clientId }
-        guard let customer = keys.customerId else { return nil }
-        try lockCustomerLink(customer, in: session)
+        guard keys.customerId != nil || !keys.candidateClientIds.isEmpty else { return nil }
+        try lockLinks(of: keys, in: session)
         return try resolve(keys, in: session)
+    }
+
+    /// Takes the link locks of `keys`: the customer's, then each named client id's (sorted).
+    static func lockLinks(of keys: ClientResolutionKeys, in session: PGSession) throws {
+        if let customer = keys.customerId { try lockCustomerLink(customer, in: session) }
+        for clientId in keys.candidateClientIds.sorted() { try lockClientLink(clientId, in: session) }
     }
 
     /// A transaction-scoped advisory lock on linking `customer` (two-key space, class "bill").
     static func lockCustomerLink(_ customer: String, in session: PGSession) throws {
         try session.prepared("lock_customer_link", "SELECT pg_advisory_xact_lock(1651076204, hashtext(\(customer)))")
+    }
+
+    /// A transaction-scoped advisory lock on client `clientId` appearing (class "clnt"): taken by the
+    /// trigger that releases the events awaiting a new client (migration 0011) and before parking an
+    /// event that names it.
+    static func lockClientLink(_ clientId: String, in session: PGSession) throws {
+        try session.prepared("lock_client_link", "SELECT pg_advisory_xact_lock(1668050548, hashtext(\(clientId)))")
     }
 
     /// SPEC §5 client resolution, in the order `ClientResolutionKeys` documents.

@@ -79,8 +79,15 @@ extension EventQueue {
 
     /// Writes every disposition in one statement: what `settle(_:_:mode: .claimed, in:)` writes
     /// for each event. Failed events are left to `fail`.
+    /// One event's awaited client ids as one array element (`settleAll` unnests parallel one-dimensional
+    /// arrays): joined by the unit separator, which `string_to_array` splits again.
+    static func joinAwaited(_ ids: [String]) -> String {
+        ids.joined(separator: "\u{1F}")
+    }
+
     func settleAll(_ events: [ClaimedEvent], _ results: [Swift.Result<EventDisposition, BatchEventFailure>], in session: PGSession) throws {
         var ids: [String?] = [], statuses: [String?] = [], outcomes: [String?] = [], clients: [String?] = []
+        var awaited: [String?] = []
         for (event, result) in zip(events, results) {
             guard case .success(let disposition) = result else { continue }
             ids.append(String(event.rowId))
@@ -89,6 +96,7 @@ extension EventQueue {
             case .ignored(let c): statuses.append("ignored"); outcomes.append("ignored"); clients.append(c)
             case .unmatched: statuses.append("unmatched"); outcomes.append(nil); clients.append(nil)
             }
+            awaited.append(disposition.awaitedClientIds.map(Self.joinAwaited))
         }
         guard !ids.isEmpty else { return }
         try session.prepared("settle_events", """
@@ -96,9 +104,11 @@ extension EventQueue {
             SET status = v.status, outcome = v.outcome, client_id = COALESCE(v.client_id, e.client_id),
                 attempts = e.attempts + 1,
                 processed_at = CASE WHEN v.status = 'unmatched' THEN NULL ELSE now() END,
-                last_error = NULL
-            FROM unnest(\(array: ids)::bigint[], \(array: statuses)::text[], \(array: outcomes)::text[], \(array: clients)::text[])
-              AS v(id, status, outcome, client_id)
+                last_error = NULL,
+                awaited_client_ids = string_to_array(v.awaited, E'\\x1F')
+            FROM unnest(\(array: ids)::bigint[], \(array: statuses)::text[], \(array: outcomes)::text[], \(array: clients)::text[],
+                        \(array: awaited)::text[])
+              AS v(id, status, outcome, client_id, awaited)
             WHERE e.id = v.id
             """)
     }

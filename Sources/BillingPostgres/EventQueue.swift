@@ -25,8 +25,15 @@ public enum EventDisposition: Sendable, Equatable {
     case processed(outcome: String, clientId: String?)
     /// A type (or livemode) the product does not act on: status `ignored`, outcome `ignored`.
     case ignored(clientId: String?)
-    /// No client could be resolved: parked as `unmatched` until a later event links its customer.
-    case unmatched
+    /// No client could be resolved: parked as `unmatched` until a later event links its customer, or
+    /// until one of `awaitedClientIds` (the client ids the event names) appears in `clients`.
+    case unmatched(awaitedClientIds: [String])
+
+    /// `billing_events.awaited_client_ids` for this disposition: what an unmatched event waits for.
+    var awaitedClientIds: [String]? {
+        if case .unmatched(let ids) = self, !ids.isEmpty { return ids }
+        return nil
+    }
 }
 
 /// The seam between the queue and the billing rules. Runs on the processing connection's
@@ -213,6 +220,7 @@ public struct EventQueue: Sendable {
         case .ignored(let c): (status, outcome, clientId) = ("ignored", "ignored", c)
         case .unmatched: (status, outcome, clientId) = ("unmatched", nil, nil)
         }
+        let awaited = disposition.awaitedClientIds
         let replayed: Bool
         switch mode {
         case .claimed: replayed = false
@@ -228,7 +236,8 @@ public struct EventQueue: Sendable {
                                     WHEN \(replayed)::boolean AND status = \(status) AND outcome IS NOT DISTINCT FROM \(outcome)
                                          AND processed_at IS NOT NULL THEN processed_at
                                     ELSE now() END,
-                last_error = NULL
+                last_error = NULL,
+                awaited_client_ids = \(awaited)::text[]
             WHERE id = \(event.rowId)
             """)
     }

@@ -64,6 +64,7 @@ public struct EventProcessorService: Service {
         var listener: PGConnection?
         var failures = 0
         var lastGauge = Date.distantPast
+        var lastSweep = Date.distantPast
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 let report = try await runBatch(queue)
@@ -71,6 +72,10 @@ public struct EventProcessorService: Service {
                 if gauges, Date().timeIntervalSince(lastGauge) > 5 {
                     lastGauge = Date()
                     try await updateQueueGauges()
+                }
+                if gauges, Date().timeIntervalSince(lastSweep) > Self.awaitedClientSweepSeconds {
+                    lastSweep = Date()
+                    try await releaseEventsAwaitingClients()
                 }
                 if report.claimed == queue.batchSize { continue }  // more may be due right now
                 if listener == nil { listener = try await PGConnection.connect(pool.url) }
@@ -116,6 +121,19 @@ public struct EventProcessorService: Service {
             ])
         }
         return report
+    }
+
+    /// How often the first loop re-queues unmatched events whose named client exists (the safety net
+    /// behind the trigger of migration 0011, which releases them at once).
+    static let awaitedClientSweepSeconds: TimeInterval = 30
+
+    private func releaseEventsAwaitingClients() async throws {
+        let released = try await pool.withConnection { session in
+            try EventQueue.releaseEventsAwaitingExistingClients(in: session)
+        }
+        if released > 0 {
+            logger.info("released unmatched events whose client appeared", metadata: [LogKey.count: .stringConvertible(released)])
+        }
     }
 
     /// The `billing_events{status}` gauge for the statuses an event waits or stops in. Settled events

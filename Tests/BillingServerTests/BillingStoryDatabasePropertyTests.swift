@@ -106,7 +106,8 @@ enum StoryDatabaseRun {
             if back != event { failures.append("\(event.id) does not survive rendering as \(shape.rawValue)") }
         }
         var plan = DeliveryPlan(generator: generator, random: random, stories: stories)
-        return (plan.steps(for: deliveries), stories, shapes, failures)
+        let late = plan.lateClients()
+        return (plan.steps(for: deliveries, late: late), stories, shapes, failures)
     }
 
     /// Delivers and processes `steps` on a fresh database; returns what the checks found and `StoryDatabaseChecks.snapshot`.
@@ -116,19 +117,26 @@ enum StoryDatabaseRun {
     ) async throws -> (failures: [String], snapshot: [String]) {
         let result = Mutex<(failures: [String], snapshot: [String])>(([], []))
         try await TestApp.withApp { client, pool in
+            let late = Set(steps.compactMap { step -> String? in
+                if case .createClient(let id, _, _) = step { return id } else { return nil }
+            })
             try await pool.withConnection { s in
                 try s.execute(script: StoryDatabaseProbes.install)
-                for story in stories {
+                for story in stories where !late.contains(story.clientId) {
                     try s.query("INSERT INTO clients (id, business_name) VALUES (\(story.clientId), 'Generated')")
                     if story.mutedAtStart {
                         try s.query("INSERT INTO client_controls (client_id, ops_alerts_muted) VALUES (\(story.clientId), true)")
                     }
                 }
             }
-            var worker = StoryWorker(pool: pool, client: client, shapes: shapes, oneByOne: oneByOne, singleWorker: singleWorker)
+            var worker = StoryWorker(
+                pool: pool, client: client, shapes: shapes, stories: stories, absentClients: late, oneByOne: oneByOne,
+                singleWorker: singleWorker)
             for step in steps { try await worker.perform(step) }
             var failures = worker.failures
             if try await worker.drain(concurrently: true) {
+                try await worker.checkOrdering(after: "the final drain")
+                failures = worker.failures
                 failures += try await StoryDatabaseChecks.final(
                     stories: stories, posts: worker.posts, pool: pool, completeHistory: oneByOne)
             } else {

@@ -9,6 +9,9 @@ struct DeliveryPlan {
     enum Step {
         case deliver(BillingEvent, webhook: Bool)
         case toggleMute(clientId: String)
+        /// The client appears in `clients` only now (SPEC §5: events before their client): through the admin API,
+        /// or as the main application does it, with a bare INSERT.
+        case createClient(clientId: String, viaAdminAPI: Bool, muted: Bool)
         /// One batch of `batchSize`; with `concurrent`, two workers claim at once.
         case process(batchSize: Int, concurrent: Bool)
         /// Process until nothing is due, then check the open-gate promise.
@@ -19,7 +22,17 @@ struct DeliveryPlan {
     var random: SeededGenerator
     let stories: [BillingStoryGenerator.ClientStory]
 
-    mutating func steps(for deliveries: [BillingEvent]) -> [Step] {
+    /// Clients that appear only after some of their events (a third of them), each with its creation step.
+    mutating func lateClients() -> [String: Step] {
+        var late: [String: Step] = [:]
+        for story in stories where Int.random(in: 0..<100, using: &random) < 33 {
+            late[story.clientId] = .createClient(
+                clientId: story.clientId, viaAdminAPI: Bool.random(using: &random), muted: story.mutedAtStart)
+        }
+        return late
+    }
+
+    mutating func steps(for deliveries: [BillingEvent], late: [String: Step] = [:]) -> [Step] {
         var steps: [Step] = []
         var index = 0
         while index < deliveries.count {
@@ -29,12 +42,21 @@ struct DeliveryPlan {
                 steps.append(.deliver(event, webhook: Int.random(in: 0..<100, using: &random) < 80))
             }
             index = end
+            for (_, creation) in late.sorted(by: { $0.key < $1.key }) where Int.random(in: 0..<100, using: &random) < 25 {
+                if !steps.contains(where: { if case .createClient(let a, _, _) = $0, case .createClient(let b, _, _) = creation { a == b } else { false } }) {
+                    steps.append(creation)
+                }
+            }
             let concurrent = Bool.random(using: &random)
             switch Int.random(in: 0..<4, using: &random) {
             case 0: break
             case 1, 2: steps.append(.process(batchSize: Int.random(in: 1...16, using: &random), concurrent: concurrent))
             default: steps.append(.drain(concurrent: concurrent))
             }
+        }
+        for (clientId, creation) in late.sorted(by: { $0.key < $1.key })
+        where !steps.contains(where: { if case .createClient(let id, _, _) = $0 { id == clientId } else { false } }) {
+            steps.append(creation)
         }
         return steps
     }
@@ -45,18 +67,25 @@ struct StoryWorker {
     let pool: PGPool
     let client: any TestClientProtocol
     let shapes: [String: StripeEventRenderer.Shape]
+    let stories: [BillingStoryGenerator.ClientStory]
     let writer: IngestWriter
     let handler: any EventHandler
     /// Every round with one worker (reproducible claim order).
     let singleWorker: Bool
     var posts: [String: Int] = [:]
     var failures: [String] = []
+    /// Late clients not created yet: an operator cannot mute them.
+    var absentClients: Set<String>
 
     /// - Parameter oneByOne: process through `handle` only (the queue's one-by-one path), not the batch path.
-    init(pool: PGPool, client: any TestClientProtocol, shapes: [String: StripeEventRenderer.Shape], oneByOne: Bool, singleWorker: Bool = false) {
+    init(pool: PGPool, client: any TestClientProtocol, shapes: [String: StripeEventRenderer.Shape],
+         stories: [BillingStoryGenerator.ClientStory], absentClients: Set<String> = [], oneByOne: Bool,
+         singleWorker: Bool = false) {
+        self.absentClients = absentClients
         self.pool = pool
         self.client = client
         self.shapes = shapes
+        self.stories = stories
         writer = IngestWriter(pool: pool)
         let handler = BillingEventHandler(livemode: nil)
         self.handler = oneByOne ? OneByOneHandler(inner: handler) : handler
@@ -76,18 +105,55 @@ struct StoryWorker {
                 _ = try await writer.store(IncomingEvent(envelope: envelope, payload: String(decoding: body, as: UTF8.self), source: .import))
             }
         case .toggleMute(let clientId):
+            guard !absentClients.contains(clientId) else { return }
             _ = try await pool.withConnection { s in
                 try s.query("""
                     INSERT INTO client_controls (client_id, ops_alerts_muted) VALUES (\(clientId), true)
                     ON CONFLICT (client_id) DO UPDATE SET ops_alerts_muted = NOT client_controls.ops_alerts_muted
                     """)
             }
+        case .createClient(let clientId, let viaAdminAPI, let muted):
+            absentClients.remove(clientId)
+            if viaAdminAPI {
+                let answer = try await AdminTest.createClient(client, clientId)
+                if answer.status != 201 { failures.append("creating \(clientId) answered \(answer.status)") }
+            } else {
+                _ = try await pool.withConnection { s in
+                    try s.query("INSERT INTO clients (id, business_name) VALUES (\(clientId), 'Late')")
+                }
+            }
+            if muted {
+                _ = try await pool.withConnection { s in
+                    try s.query("""
+                        INSERT INTO client_controls (client_id, ops_alerts_muted) VALUES (\(clientId), true)
+                        ON CONFLICT (client_id) DO UPDATE SET ops_alerts_muted = true
+                        """)
+                }
+            }
         case .process(let batchSize, let concurrent):
             _ = try await round(batchSize: batchSize, concurrent: concurrent)
+            try await checkOrdering(after: "a round of \(batchSize)")
         case .drain(let concurrent):
             if try await !drain(concurrently: concurrent) { failures.append("the queue did not settle mid-story") }
             failures += try await StoryDatabaseChecks.openGates(pool: pool)
+            try await checkOrdering(after: "a drain")
         }
+    }
+
+    /// Issue 14's ordering invariants after a processing step; each broken promise is reported once.
+    mutating func checkOrdering(after step: String) async throws {
+        let stories = self.stories
+        let found = try await pool.withConnection { s in try StoryDatabaseOrdering.check(stories: stories, step: step, in: s) }
+        for failure in found where !reported.contains(Self.withoutStep(failure)) {
+            reported.insert(Self.withoutStep(failure))
+            failures.append(failure)
+        }
+    }
+
+    private var reported: Set<String> = []
+
+    private static func withoutStep(_ failure: String) -> String {
+        failure.replacingOccurrences(of: #"after a (round of \d+|drain)"#, with: "", options: .regularExpression)
     }
 
     /// `BILLING_STORY_WORKERS=1` runs every round with one worker (concurrent rounds are not reproducible).

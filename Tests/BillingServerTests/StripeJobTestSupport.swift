@@ -29,6 +29,15 @@ enum JobTest {
         _ = try await pool.withConnection { try $0.query("INSERT INTO clients (id, business_name) VALUES (\(id), \(id + " Inc"))") }
     }
 
+    /// Inserts a client as logical replication or a restore does: without firing triggers.
+    static func createClientWithoutTriggers(_ pool: PGPool, _ id: String) async throws {
+        _ = try await pool.withConnection { s in
+            try s.execute(script: "SET session_replication_role = replica")
+            defer { try? s.execute(script: "RESET session_replication_role") }
+            try s.query("INSERT INTO clients (id, business_name) VALUES (\(id), \(id + " Inc"))")
+        }
+    }
+
     /// Stores events as the webhook would (source `webhook`), without processing them.
     static func store(_ pool: PGPool, _ bodies: [String], source: EventSource = .webhook) async throws {
         let events = try bodies.map { body in

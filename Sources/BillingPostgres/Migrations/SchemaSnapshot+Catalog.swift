@@ -100,6 +100,8 @@ private enum Catalog {
     static let functions = """
         SELECT quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name,
                'returns ' || pg_get_function_result(p.oid) || ', language ' || l.lanname
+                 || CASE WHEN p.prosecdef THEN ', security definer' ELSE '' END
+                 || coalesce(', set ' || array_to_string(p.proconfig, ', '), '')
                  || ', body md5 ' || md5(p.prosrc) AS definition
         FROM pg_proc p
         JOIN pg_namespace n ON n.oid = p.pronamespace
