@@ -53,12 +53,14 @@ extension BillingEventHandler {
         if batch.conflicted { return nil }
         if try !Self.stillUnresolved(unresolved, in: session) { return nil }
 
-        // Alerts and acknowledgements in event order (an acknowledgement covers the alerts before it), then
-        // each changed client's final rows.
+        // Alerts and acknowledgements in event order (an acknowledgement covers the alerts before it), every
+        // status change in event order, then each changed client's final rows.
         for (_, _, decision) in decisions {
             for alert in decision.alerts { try AlertLogStore.append(alert, in: session) }
             if let ack = decision.acknowledgement { try AlertLogStore.acknowledgeGateAlerts(ack, in: session) }
         }
+        try StatusHistoryStore.append(
+            decisions.compactMap { d in d.decision.statusChange.map { (d.clientId, $0) } }, in: session)
         try ClientStateStore.writeAll(
             billing: batch.billingChanged.sorted().compactMap { batch.clients[$0]?.billing },
             controls: batch.controlsChanged.sorted().compactMap { id in batch.clients[id].map { (id, $0.controls) } },

@@ -82,8 +82,8 @@ public enum ClientStateStore {
     }
 
     /// Writes a decision in the caller's transaction: `client_billing`, `client_controls`, the
-    /// appended alerts and the system acknowledgement of open gate alerts. Returns the ids of
-    /// the appended alerts.
+    /// appended alerts, the system acknowledgement of open gate alerts and the status history row.
+    /// Returns the ids of the appended alerts.
     @discardableResult
     public static func write(_ decision: BillingDecision, in session: PGSession) throws -> [Int64] {
         let b = decision.billing
@@ -122,6 +122,9 @@ public enum ClientStateStore {
         }
         if let ack = decision.acknowledgement {
             try AlertLogStore.acknowledgeGateAlerts(ack, in: session)
+        }
+        if let change = decision.statusChange {
+            try StatusHistoryStore.append([(b.clientId, change)], in: session)
         }
         return ids
     }

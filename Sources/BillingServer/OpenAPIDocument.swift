@@ -103,6 +103,34 @@ paths:
           $ref: '#/components/responses/NotFound'
         '503':
           $ref: '#/components/responses/Unavailable'
+  /api/admin/clients/{id}/history:
+    get:
+      operationId: getClientHistory
+      tags: [clients]
+      summary: A client's status history, newest first
+      description: >-
+        The client's billing_status_history rows: one per change of its status or payment source, with
+        the cause (a Stripe event, an admin action or reconcile). Rows start with the first change after
+        the table was created.
+      parameters:
+        - $ref: '#/components/parameters/ClientId'
+        - $ref: '#/components/parameters/Limit'
+        - $ref: '#/components/parameters/Cursor'
+      responses:
+        '200':
+          description: A page of history rows.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/StatusHistoryPage'
+        '400':
+          $ref: '#/components/responses/InvalidRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '404':
+          $ref: '#/components/responses/NotFound'
+        '503':
+          $ref: '#/components/responses/Unavailable'
   /api/admin/clients/{id}/confirm-payment:
     post:
       operationId: confirmPayment
@@ -852,6 +880,50 @@ components:
             $ref: '#/components/schemas/ClientView'
         next_cursor:
           $ref: '#/components/schemas/NextCursor'
+    StatusHistoryEntry:
+      type: object
+      description: A billing_status_history row, by column name.
+      properties:
+        id:
+          type: integer
+        client_id:
+          type: string
+        from_status:
+          $ref: '#/components/schemas/BillingStatus'
+        to_status:
+          $ref: '#/components/schemas/BillingStatus'
+        from_source:
+          $ref: '#/components/schemas/PaymentSource'
+        to_source:
+          $ref: '#/components/schemas/PaymentSource'
+        cause:
+          type: string
+          enum: [event, admin, reconcile]
+        stripe_event_id:
+          type: [string, 'null']
+        stripe_event_type:
+          type: [string, 'null']
+        admin_id:
+          type: [string, 'null']
+        admin_action:
+          type: [string, 'null']
+        stripe_subscription_id:
+          type: [string, 'null']
+        changed_at:
+          $ref: '#/components/schemas/Timestamp'
+    StatusHistoryPage:
+      type: object
+      required: [data, next_cursor]
+      properties:
+        data:
+          type: array
+          items:
+            $ref: '#/components/schemas/StatusHistoryEntry'
+        next_cursor:
+          $ref: '#/components/schemas/NextCursor'
+    PaymentSource:
+      type: string
+      enum: [NONE, STRIPE, MANUAL, WAIVED]
     AlertPage:
       type: object
       required: [data, next_cursor]

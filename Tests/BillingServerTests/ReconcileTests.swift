@@ -108,6 +108,13 @@ import Testing
             #expect(audit.first?.string("reason") == report.run)
             #expect(report.run.hasPrefix("reconcile run 20"))
             #expect(audit.first?.string("m")?.contains("PAST_DUE") == true)
+            // The repair is in the client's status history, caused by reconcile (issue 18).
+            let history = try await JobTest.rows(pool, """
+                SELECT from_status || '→' || to_status AS change, cause, stripe_subscription_id
+                FROM billing_status_history WHERE client_id = 'clt_b' ORDER BY id DESC LIMIT 1
+                """).first
+            #expect(history?.string("change") == "ACTIVE→PAST_DUE" && history?.string("cause") == "reconcile")
+            #expect(history?.string("stripe_subscription_id") == "sub_2")
 
             let again = try await fake.serve { base in try await Self.run(pool, base, .init(apply: true)) }
             #expect(again.drift.isEmpty && again.exitCode == 0)

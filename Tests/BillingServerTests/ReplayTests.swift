@@ -54,11 +54,20 @@ import Testing
             #expect(billing.first?.string("s") == "TRIALING")
             #expect(billing.first?.string("stripe_subscription_id") == "sub_late")
             let afterFirst = try await JobTest.snapshot(pool)
+            // The replayed event's change is in the history, once (issue 18).
+            let historyQuery = """
+                SELECT from_status || '→' || to_status AS change, cause, stripe_event_id
+                FROM billing_status_history WHERE client_id = 'clt_late' ORDER BY id
+                """
+            let history = try await JobTest.rows(pool, historyQuery)
+            #expect(history.map { $0.string("change") } == ["PENDING→TRIALING"])
+            #expect(history.first?.string("cause") == "event" && history.first?.string("stripe_event_id") == "evt_late")
 
             let second = try await Self.job(pool).run(ReplaySelection(), dryRun: false)
             #expect(second.changed == 0)
             #expect(second.records.count == 3)
             #expect(try await JobTest.snapshot(pool) == afterFirst)
+            #expect(try await JobTest.rows(pool, historyQuery).count == 1)
         }
     }
 

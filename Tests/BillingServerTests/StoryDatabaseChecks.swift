@@ -80,7 +80,7 @@ enum StoryDatabaseChecks {
         let id = story.clientId
         var failures: [String] = []
         guard let row = try s.query("""
-            SELECT b.status::text AS status, c.payment_gate_alert_count, c.payment_gate_alerted_states::text[] AS states,
+            SELECT b.status::text AS status, b.payment_source::text AS source, c.payment_gate_alert_count, c.payment_gate_alerted_states::text[] AS states,
                    c.payment_gate_alerted_at IS NULL AS not_alerted, (SELECT count(*) FROM onboarding_states o WHERE o.client_id = b.client_id) AS onboarding,
                    (SELECT count(*) FROM alert_logs a WHERE a.client_id = b.client_id AND a.alert_type = 'PAYMENT_GATE') AS alerts
             FROM client_billing b JOIN client_controls c USING (client_id) WHERE b.client_id = \(id)
@@ -103,6 +103,7 @@ enum StoryDatabaseChecks {
         if status.paymentGate == .open, row.bool("not_alerted") != true || !(row.array("states") ?? []).isEmpty {
             failures.append("\(id) is \(status) but its episode was not cleared")
         }
+        failures += try historyFold(of: id, endsIn: status, source: row.string("source"), in: s)
         let sorted = story.events.sorted { $0.created < $1.created }
         if let newest = sorted.last, case .subscription(let snapshot) = newest.kind,
            sorted.dropLast().allSatisfy({ $0.created < newest.created }), status != snapshot.status.billingStatus {
@@ -113,6 +114,27 @@ enum StoryDatabaseChecks {
 }
 
 extension StoryDatabaseChecks {
+    /// Issue 18: folding the client's `billing_status_history` rows in order, from a new client's PENDING/NONE,
+    /// walks without a gap (each row starts where the previous ended) and ends in its current status and source.
+    static func historyFold(of id: String, endsIn status: BillingStatus, source: String?, in s: PGSession) throws -> [String] {
+        var (atStatus, atSource) = ("PENDING", "NONE")
+        var failures: [String] = []
+        for r in try s.query("""
+            SELECT id, from_status::text AS fs, to_status::text AS ts, from_source::text AS fp, to_source::text AS tp
+            FROM billing_status_history WHERE client_id = \(id) ORDER BY id
+            """).rows {
+            if r.string("fs") != atStatus || r.string("fp") != atSource {
+                failures.append("\(id) history row \(r.string("id") ?? "?") starts at \(r.string("fs") ?? "?")/\(r.string("fp") ?? "?"), "
+                    + "the previous ended at \(atStatus)/\(atSource)")
+            }
+            (atStatus, atSource) = (r.string("ts") ?? "", r.string("tp") ?? "")
+        }
+        if atStatus != status.rawValue || atSource != source {
+            failures.append("\(id) history folds to \(atStatus)/\(atSource), the client is \(status.rawValue)/\(source ?? "nil")")
+        }
+        return failures
+    }
+
     /// What processing left, without what depends on the wall clock: client rows, alerts (in order) and
     /// event settlements, one line each. Two runs of one plan with one worker must leave the same.
     static func snapshot(pool: PGPool) async throws -> [String] {

@@ -22,6 +22,8 @@ public struct BillingDecision: Sendable, Hashable {
     public var currentSubscriptionEnded: String?
     /// The client's `stripe_customer_id` was empty and is now this customer.
     public var linkedCustomerId: String?
+    /// The change of status or payment source, with its cause, for `billing_status_history`.
+    public var statusChange: StatusChange?
 
     /// Re-queue the client's `superseded` events (status back to `received`, due now; they are then claimed in
     /// `created` order). True when a subscription became current — its waiting events now apply — or when the
@@ -36,8 +38,9 @@ public struct BillingDecision: Sendable, Hashable {
         outcome: BillingOutcome, billing: ClientBilling, controls: ClientControls, alerts: [AlertToAppend] = [],
         acknowledgement: GateAlertAcknowledgement? = nil, transition: StatusTransition? = nil,
         subscriptionBecameCurrent: String? = nil, currentSubscriptionEnded: String? = nil,
-        linkedCustomerId: String? = nil, billingChanged: Bool, controlsChanged: Bool
+        linkedCustomerId: String? = nil, statusChange: StatusChange? = nil, billingChanged: Bool, controlsChanged: Bool
     ) {
+        self.statusChange = statusChange
         self.outcome = outcome
         self.billing = billing
         self.controls = controls

@@ -109,6 +109,7 @@ struct DecisionDraft {
             outcome: outcome, billing: billing, controls: controls, alerts: alerts, acknowledgement: acknowledgement,
             transition: transition.flatMap { $0.from == $0.to ? nil : $0 },
             subscriptionBecameCurrent: subscriptionBecameCurrent, currentSubscriptionEnded: ended,
-            linkedCustomerId: linked, billingChanged: billing != before, controlsChanged: controls != controlsBefore)
+            linkedCustomerId: linked, statusChange: StatusChange(from: before, to: billing, cause: cause),
+            billingChanged: billing != before, controlsChanged: controls != controlsBefore)
     }
 }

@@ -13,6 +13,7 @@ struct ClientsController: Sendable {
         group.get("clients") { request, _ in try await self.list(request) }
         group.post("clients") { request, context in try await self.create(request, context: context) }
         group.get("clients/:id") { _, context in try await self.show(context) }
+        group.get("clients/:id/history") { request, context in try await self.history(request, context: context) }
         for action in ClientAction.allCases {
             group.post("clients/:id/\(action.rawValue)") { request, context in
                 try await self.perform(action, request, context: context)
@@ -44,6 +45,22 @@ struct ClientsController: Sendable {
         let view = try await db.transaction { s in try ClientView.fetch(clientId, in: s) }
         guard let view else { throw APIError.notFound("no client with id \(clientId)") }
         return JSONResponse.make(status: .ok, object: ClientView.object(view))
+    }
+
+    /// `GET /api/admin/clients/:id/history?limit=&cursor=`: the client's `billing_status_history`, newest
+    /// first, paged like the other lists; 404 for an unknown client.
+    func history(_ request: Request, context: AppContext) async throws -> Response {
+        let clientId = try context.parameters.require("id")
+        let page = try PageRequest(request.queryDictionary)
+        var list = ListQuery(select: "SELECT x.id, to_jsonb(x)::text AS j FROM billing_status_history x")
+        list.equals("x.client_id", clientId)
+        let result = try await db.transaction { [list] s in
+            guard try !s.query("SELECT 1 AS one FROM clients WHERE id = \(clientId)").isEmpty else {
+                throw APIError.notFound("no client with id \(clientId)")
+            }
+            return try list.run(page, in: s)
+        }
+        return result.response()
     }
 
     /// `POST /api/admin/clients` `{"id","business_name","reason"}`: the client with its
