@@ -17,3 +17,28 @@ extension EventQueue {
             """).count
     }
 }
+
+extension EventQueue {
+    /// How many events wait in `statuses`, and how long the oldest of them has waited.
+    public struct Waiting: Sendable, Hashable {
+        public var count: Int
+        /// Seconds since the oldest one was received (0 when none waits).
+        public var ageSeconds: Double
+
+        public init(count: Int, ageSeconds: Double) {
+            self.count = count
+            self.ageSeconds = ageSeconds
+        }
+    }
+
+    /// Counts the events in `statuses` and finds the oldest, through the partial index of waiting
+    /// statuses (`billing_events_waiting_status_idx`): the cost follows the waiting events, not the log.
+    public static func oldestWaiting(statuses: [String], in session: PGSession) throws -> Waiting {
+        let row = try session.prepared("oldest_waiting", """
+            SELECT count(*) AS n, extract(epoch FROM now() - min(received_at))::float8 AS age
+            FROM billing_events WHERE status = ANY(\(statuses)::text[]) AND status NOT IN ('processed', 'ignored')
+            """).first
+        let count = row?.int("n") ?? 0
+        return Waiting(count: count, ageSeconds: count == 0 ? 0 : max(0, row?.double("age") ?? 0))
+    }
+}

@@ -57,6 +57,7 @@ public func buildApplication(_ parts: BillingApplicationParts, runProcessor: Boo
         configuration: .init(address: .hostname(parts.settings.host, port: parts.settings.port), serverName: nil),
         logger: parts.logger
     )
+    app.addServices(HourlyCountsFlusher(counts: parts.metrics.hourly, pool: parts.pool, logger: parts.logger))
     if runProcessor {
         let queue = EventQueue(retryPolicy: RetryPolicy(maxAttempts: parts.settings.maxAttempts))
         app.addServices(EventProcessorService(pool: parts.pool, queue: queue, handler: parts.handler, metrics: parts.metrics,

@@ -15,6 +15,8 @@ public final class BillingMetrics: Sendable {
     private let processingSeconds: CoreMetrics.Recorder
     private let duplicates: CoreMetrics.Counter
     private let failedEvents: CoreMetrics.Counter
+    /// Events received, processed and failed per hour, for the console's chart (`billing_event_hourly`).
+    public let hourly = HourlyEventCounts()
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -27,7 +29,10 @@ public final class BillingMetrics: Sendable {
     }
 
     /// `billing_webhook_requests_total{outcome}`: stored, duplicate, an error code, unavailable.
-    public func webhookRequest(outcome: String) { counter("billing_webhook_requests_total", [("outcome", outcome)]).increment() }
+    public func webhookRequest(outcome: String) {
+        counter("billing_webhook_requests_total", [("outcome", outcome)]).increment()
+        if outcome == "stored" { hourly.received() }
+    }
     /// `billing_webhook_duplicates_total`.
     public func duplicate() { duplicates.increment() }
     /// `billing_signature_failures_total{code}`.
@@ -42,6 +47,19 @@ public final class BillingMetrics: Sendable {
     }
     /// `billing_transitions_total{from,to}`.
     public func transition(from: String, to: String) { counter("billing_transitions_total", [("from", from), ("to", to)]).increment() }
+    /// `billing_unmatched_oldest_age_seconds`: how long the oldest `unmatched` event has waited for its
+    /// client (0 when none waits). One that never finds its client needs an operator.
+    public func oldestUnmatched(ageSeconds: Double) { gauge("billing_unmatched_oldest_age_seconds").record(ageSeconds) }
+
+    private func gauge(_ label: String) -> CoreMetrics.Gauge {
+        gauges.withLock { g in
+            if let existing = g[label] { return existing }
+            let made = CoreMetrics.Gauge(label: label, dimensions: [], factory: factory)
+            g[label] = made
+            return made
+        }
+    }
+
     /// `billing_events{status}` gauge: queue depth by status.
     public func queueDepth(status: String, count: Int) {
         let key = status

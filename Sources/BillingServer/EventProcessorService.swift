@@ -110,7 +110,9 @@ public struct EventProcessorService: Service {
         }
         for e in report.events {
             metrics.processed(seconds: e.seconds)
+            if e.status == "processed" || e.status == "ignored" { metrics.hourly.processed() }
             if e.status == "failed" {
+                metrics.hourly.failed()
                 metrics.eventFailed()
                 metrics.alertRaised(type: "EVENT_PROCESSING_FAILED", severity: "CRITICAL")
             }
@@ -151,5 +153,7 @@ public struct EventProcessorService: Service {
         for status in ["received", "processing", "retry", "unmatched", "failed"] {
             metrics.queueDepth(status: status, count: counts[status] ?? 0)
         }
+        let oldest = try await pool.withConnection { session in try EventQueue.oldestWaiting(statuses: ["unmatched"], in: session) }
+        metrics.oldestUnmatched(ageSeconds: oldest.ageSeconds)
     }
 }

@@ -17,6 +17,7 @@ extension ConsoleController {
         let alerts: [AlertRow]
         let events: [EventRow]
         let audit: [AuditRow]
+        let timeline: ClientTimeline
     }
 
     struct AuditRow {
@@ -38,7 +39,8 @@ extension ConsoleController {
                 """)),
              audit: try ConsoleQueries.texts(s.query("""
                 SELECT to_jsonb(x)::text AS j FROM admin_actions x WHERE x.client_id = \(clientId) ORDER BY x.id DESC LIMIT 20
-                """)))
+                """)),
+             timeline: try ConsoleQueries.timeline(clientId: clientId, in: s))
         }
         guard let viewText = data.view else { throw APIError.notFound("no client with id \(clientId)") }
         let v = RowReader(ClientView.object(viewText))
@@ -75,7 +77,10 @@ extension ConsoleController {
                 let r = RowReader(RowJSON.object(a))
                 return AuditRow(createdAt: r.time("created_at") ?? "", adminId: r.text("admin_id") ?? "",
                                 action: r.text("action") ?? "", reason: r.text("reason") ?? "")
-            })
+            },
+            timeline: ClientTimeline(
+                history: data.timeline.history, current: b.text("status") ?? "PENDING", createdAt: data.timeline.createdAt,
+                markers: data.timeline.markers, now: data.timeline.now))
         let done = request.uri.queryParameters["done"].flatMap { ClientAction(rawValue: String($0)) }
         return page("client", "Client " + clientId, context, flash: done.map { "\(Self.label($0)) done." }, body: body)
     }

@@ -6,24 +6,29 @@ import Hummingbird
 extension ConsoleController {
     struct OverviewBody {
         let clientStatuses, eventStatuses: [CountLink]
+        let storedEstimate: Int64
         let failed: [EventRow]
         let alertsLastDay, openAlerts: Int
+        let charts: OverviewCharts
     }
 
-    /// `GET /console`: clients per status, events per status, failed events, alerts of the last 24 h.
+    /// `GET /console`: clients per status, events per status, the charts (events per hour, queue and
+    /// lag, unmatched events, gate changes per day), failed events, alerts of the last 24 h.
     func overview(_ context: AppContext) async throws -> Response {
         let o = try await db.transaction { s in try ConsoleQueries.overview(in: s) }
         let body = OverviewBody(
             clientStatuses: BillingStatus.allCases.map {
-                CountLink(label: $0.rawValue, count: o.clientsPerStatus[$0.rawValue] ?? 0,
+                CountLink(label: $0.rawValue, count: String(o.clientsPerStatus[$0.rawValue] ?? 0),
                           href: ConsoleURL.make("/console/clients", [("status", $0.rawValue)]))
             },
             eventStatuses: EventStatus.allCases.map {
-                CountLink(label: $0.rawValue, count: o.eventsPerStatus[$0.rawValue] ?? 0,
-                          href: ConsoleURL.make("/console/events", [("status", $0.rawValue)]))
+                let settled = $0 == .processed || $0 == .ignored
+                return CountLink(label: $0.rawValue, count: settled ? "—" : String(o.eventsPerStatus[$0.rawValue] ?? 0),
+                                 href: ConsoleURL.make("/console/events", [("status", $0.rawValue)]))
             },
+            storedEstimate: o.storedEstimate,
             failed: o.failedJSON.map { Self.eventRow(RowJSON.object($0)) },
-            alertsLastDay: o.alertsLastDay, openAlerts: o.openAlerts)
+            alertsLastDay: o.alertsLastDay, openAlerts: o.openAlerts, charts: OverviewCharts(o))
         return page("overview", "Overview", context, body: body)
     }
 

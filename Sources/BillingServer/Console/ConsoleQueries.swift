@@ -15,6 +15,14 @@ enum ConsoleQueries {
         var failedJSON: [String] = []
         var alertsLastDay = 0
         var openAlerts = 0
+        /// `billing_events` rows, PostgreSQL's estimate (`pg_class.reltuples`): counting them all scans the log.
+        var storedEstimate: Int64 = 0
+        var hourly: [(hour: Int64, counts: EventHourlyStore.Counts)] = []
+        var queue = EventQueue.Waiting(count: 0, ageSeconds: 0)
+        var unmatched = EventQueue.Waiting(count: 0, ageSeconds: 0)
+        var gateDays: [(day: Int64, closings: Int, reopenings: Int)] = []
+        /// The database's clock (Unix seconds): the charts' time axis.
+        var now: Int64 = 0
     }
 
     static func overview(in s: PGSession) throws -> Overview {
@@ -25,9 +33,21 @@ enum ConsoleQueries {
             """).rows {
             o.clientsPerStatus[row.string("status") ?? ""] = row.int("count") ?? 0
         }
-        for row in try s.query("SELECT status, count(*) AS count FROM billing_events GROUP BY status").rows {
+        // Only the waiting and stopped statuses are counted (their partial index); the settled bulk of the
+        // log is estimated, so the overview does not scan a log of millions of events.
+        for row in try s.query("""
+            SELECT status, count(*) AS count FROM billing_events WHERE status NOT IN ('processed', 'ignored') GROUP BY status
+            """).rows {
             o.eventsPerStatus[row.string("status") ?? ""] = row.int("count") ?? 0
         }
+        o.storedEstimate = try s.query("""
+            SELECT greatest(reltuples, 0)::bigint AS n FROM pg_class WHERE oid = 'billing_events'::regclass
+            """).first?.int64("n") ?? 0
+        o.now = try s.query("SELECT extract(epoch FROM now())::bigint AS now").first?.int64("now") ?? 0
+        o.hourly = try EventHourlyStore.hours(since: o.now / 3600 * 3600 - 23 * 3600, in: s)
+        o.queue = try EventQueue.oldestWaiting(statuses: ["received", "retry"], in: s)
+        o.unmatched = try EventQueue.oldestWaiting(statuses: ["unmatched"], in: s)
+        o.gateDays = try StatusHistoryStore.gateChangesPerDay(since: o.now / 86_400 * 86_400 - 29 * 86_400, in: s)
         o.failedJSON = try s.query("""
             SELECT (to_jsonb(x) - 'payload')::text AS j FROM billing_events x WHERE x.status = 'failed' ORDER BY x.id DESC LIMIT 20
             """).rows.compactMap { $0.string("j") }

@@ -27,6 +27,9 @@ enum ConsoleStyle {
         .flash{background:#d6f5df;border:1px solid #9fd8b0;padding:.5em .8em;border-radius:4px}
         .error{background:#fbd9d9;border:1px solid #e9a3a3;padding:.5em .8em;border-radius:4px}
         .hint{color:#5b6475;font-size:.9em}.muted{color:#8a92a3}.count{font-weight:600}
+        svg.chart{max-width:100%;height:auto;display:block}.chart-card details{margin-top:.5em}
+        .history-grid{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:1em;align-items:start}
+        .legend span{display:inline-block;margin-right:.8em;font-size:.85em}.swatch{display:inline-block;width:.8em;height:.8em;margin-right:.3em}
         pre{background:#fff;border:1px solid #e2e5ea;padding:1em;overflow:auto;font-size:12px}
         """
 }

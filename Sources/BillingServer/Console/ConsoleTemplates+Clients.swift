@@ -56,6 +56,17 @@ extension ConsoleTemplates {
         </form>
         {{/actions}}
         </div></section>
+        {{#timeline}}
+        <h2>History</h2>
+        <div class="history-grid">
+        <section class="card chart-card">{{#chart}}{{>chart}}{{/chart}}
+        <p class="legend">{{#legend}}<span><span class="swatch" style="background:{{color}}"></span>{{status}}</span>{{/legend}}</p></section>
+        <table id="client-history"><thead><tr><th>When (UTC)</th><th>Status</th><th>Payment source</th><th>Cause</th></tr></thead><tbody>
+        {{#rows}}<tr class="history-row"><td>{{at}}</td><td>{{change}}</td><td>{{source}}</td><td>{{cause}}</td></tr>{{/rows}}
+        {{^rows}}<tr><td colspan="4" class="muted">No change recorded yet (history starts with the first change after the upgrade).</td></tr>{{/rows}}
+        </tbody></table>
+        </div>
+        {{/timeline}}
         <h2>Alerts</h2>
         <table id="client-alerts"><thead><tr><th>Id</th><th>Type</th><th>Severity</th><th>Message</th><th>Raised</th><th>Acknowledged</th></tr></thead><tbody>
         {{#alerts}}<tr class="alert-row" data-acknowledged="{{#acknowledged}}yes{{/acknowledged}}{{^acknowledged}}no{{/acknowledged}}">

@@ -1,15 +1,37 @@
 extension ConsoleTemplates {
-    /// Counts at a glance: clients per status, events per status, failed events, recent alerts.
+    /// Counts at a glance: clients per status, events per status, the charts with their tables, failed
+    /// events, recent alerts.
     static let overview = """
         {{>header}}
         {{#body}}
+        {{#charts}}
+        <div class="grid">
+        <section class="card"><h2>Queue</h2><p id="queue"><span class="count" id="queue-depth">{{queueDepth}}</span> events waiting
+        (received or retry); the oldest has waited <span class="count" id="queue-lag">{{queueLag}}</span>.</p></section>
+        <section class="card"><h2>Unmatched</h2><p id="unmatched"><span class="count" id="unmatched-count">{{unmatched}}</span> events wait
+        for their client; the oldest for <span class="count" id="unmatched-age">{{unmatchedAge}}</span>.
+        <a href="/console/events?status=unmatched">Unmatched events</a></p></section>
+        </div>
+        <section class="card chart-card"><h2>Events per hour</h2>
+        {{#eventsChart}}{{>chart}}{{/eventsChart}}
+        <details><summary>Table: events per hour</summary>
+        <table id="events-per-hour"><thead><tr><th>Hour (UTC)</th><th>Received</th><th>Processed</th><th>Failed</th></tr></thead><tbody>
+        {{#hours}}<tr><td>{{hour}}</td><td>{{received}}</td><td>{{processed}}</td><td>{{failed}}</td></tr>{{/hours}}
+        </tbody></table></details></section>
+        <section class="card chart-card"><h2>Payment gate per day</h2>
+        {{#gateChart}}{{>chart}}{{/gateChart}}
+        <details><summary>Table: gate closings and reopenings per day</summary>
+        <table id="gate-per-day"><thead><tr><th>Day (UTC)</th><th>Closings</th><th>Reopenings</th></tr></thead><tbody>
+        {{#days}}<tr><td>{{day}}</td><td>{{closings}}</td><td>{{reopenings}}</td></tr>{{/days}}
+        </tbody></table></details></section>
+        {{/charts}}
         <div class="grid">
         <section class="card"><h2>Clients per status</h2><table id="clients-per-status">
         {{#clientStatuses}}<tr><td><a href="{{href}}">{{label}}</a></td><td class="count">{{count}}</td></tr>{{/clientStatuses}}
         </table></section>
         <section class="card"><h2>Events per status</h2><table id="events-per-status">
         {{#eventStatuses}}<tr><td><a href="{{href}}">{{label}}</a></td><td class="count">{{count}}</td></tr>{{/eventStatuses}}
-        </table></section>
+        </table><p class="hint">About {{storedEstimate}} events stored (PostgreSQL's estimate); settled ones are not counted.</p></section>
         <section class="card"><h2>Alerts, last 24 h</h2><p><span class="count" id="alerts-24h">{{alertsLastDay}}</span> raised,
         <span class="count">{{openAlerts}}</span> open in all. <a href="/console/alerts">Alerts</a></p></section>
         </div>

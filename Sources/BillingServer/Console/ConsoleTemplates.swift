@@ -7,7 +7,7 @@ enum ConsoleTemplates {
     static let all: [String: String] = [
         "header": header, "footer": footer, "error": error, "sign-in": signIn,
         "overview": overview, "clients": clients, "client": client,
-        "alerts": alerts, "events": events, "event": event,
+        "alerts": alerts, "events": events, "event": event, "chart": chart,
     ]
 
     /// The document head, the top bar (admin id, navigation, sign-out) and the flash message.

@@ -23,7 +23,8 @@ struct FilterOption: Sendable {
 /// A count with a link, for the overview.
 struct CountLink: Sendable {
     let label: String
-    let count: Int
+    /// The count as shown (a number, or `—` where it is not counted).
+    let count: String
     let href: String
 }
 
