@@ -47,14 +47,17 @@ public func buildRouter(_ parts: BillingApplicationParts) -> Router<AppContext> 
 
 /// The HTTP application plus the processor service, ready to `runService()`.
 ///
+/// The listener runs with `HTTPServerLimits` (deadlines, connection cap, head bounds).
+///
 /// The processor is added as a service of the application: ServiceGroup stops services in
 /// reverse order, so the HTTP server (started last) stops accepting first, and the processor
 /// then finishes the event batch in hand.
 public func buildApplication(_ parts: BillingApplicationParts, runProcessor: Bool = true) -> some ApplicationProtocol {
-    let router = buildRouter(parts)
+    let limits = parts.settings.httpLimits
     var app = Application(
-        router: router,
-        configuration: .init(address: .hostname(parts.settings.host, port: parts.settings.port), serverName: nil),
+        router: buildRouter(parts),
+        server: limits.serverBuilder(metrics: parts.metrics),
+        configuration: limits.serverConfiguration(host: parts.settings.host, port: parts.settings.port, logger: parts.logger),
         logger: parts.logger
     )
     if runProcessor {

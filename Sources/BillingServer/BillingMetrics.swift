@@ -42,6 +42,9 @@ public final class BillingMetrics: Sendable {
     }
     /// `billing_transitions_total{from,to}`.
     public func transition(from: String, to: String) { counter("billing_transitions_total", [("from", from), ("to", to)]).increment() }
+    /// `billing_http_connections_closed_total{reason}`: connections closed by a deadline
+    /// (`header_timeout`, `body_timeout`, `idle_timeout`).
+    public func connectionClosed(reason: String) { counter("billing_http_connections_closed_total", [("reason", reason)]).increment() }
     /// `billing_events{status}` gauge: queue depth by status.
     public func queueDepth(status: String, count: Int) {
         let key = status

@@ -21,6 +21,8 @@ public struct ServerSettings: Sendable {
     public var migrationsDirectory: String = "migrations"
     public var host: String = "127.0.0.1"
     public var port: Int = 8080
+    /// Deadlines, connection cap and request-head bounds of the HTTP listener.
+    public var httpLimits = HTTPServerLimits()
     /// Connections in the PostgreSQL pool.
     public var poolSize: Int = 8
     /// Processor loops in this process, each with its own share of the customers.
