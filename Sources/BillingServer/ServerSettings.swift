@@ -21,8 +21,13 @@ public struct ServerSettings: Sendable {
     public var migrationsDirectory: String = "migrations"
     public var host: String = "127.0.0.1"
     public var port: Int = 8080
-    /// Deadlines, connection cap and request-head bounds of the HTTP listener.
+    /// Port of the internal listener for `/healthz`, `/readyz` and `/metrics`; when set, the public
+    /// port no longer serves them.
+    public var internalPort: Int?
+    /// Deadlines, connection cap and request-head bounds of the HTTP listeners.
     public var httpLimits = HTTPServerLimits()
+    /// `/readyz` answers from a result at most this old: one database check per period.
+    public var readinessCacheSeconds: Double = 2
     /// Connections in the PostgreSQL pool.
     public var poolSize: Int = 8
     /// Processor loops in this process, each with its own share of the customers.

@@ -46,6 +46,7 @@ struct Serve: AsyncParsableCommand {
         let app = buildApplication(parts, runProcessor: !noProcessor)
         logger.info("billing-worker listening", metadata: [
             "billing.address": "\(settings.host):\(settings.port)",
+            "billing.internal_port": "\(settings.internalPort.map(String.init) ?? "-")",
             "billing.max_connections": "\(settings.httpLimits.maxConnections)",
             "billing.open_files_limit": "\(descriptors)",
         ])

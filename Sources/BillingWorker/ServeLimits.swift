@@ -4,7 +4,8 @@ import Glibc
 import BillingServer
 import NIOCore
 
-/// `serve`'s settings for hostile traffic (issue 16): HTTP deadlines and the connection cap.
+/// `serve`'s settings for hostile traffic (issue 16): HTTP deadlines, the connection cap, the
+/// internal port and `/readyz` caching.
 enum ServeLimits {
     static func read(into settings: inout ServerSettings) throws {
         var limits = HTTPServerLimits()
@@ -13,6 +14,12 @@ enum ServeLimits {
         limits.timeouts.idle = .seconds(Int64(try Settings.integer(nil, env: "BILLING_HTTP_IDLE_TIMEOUT_SECONDS", default: 60, range: 1...3600)))
         limits.maxConnections = try Settings.integer(nil, env: "BILLING_HTTP_MAX_CONNECTIONS", default: 4096, range: 16...1_000_000)
         settings.httpLimits = limits
+        if Settings.optional(nil, env: "BILLING_INTERNAL_PORT") != nil {
+            let internalPort = try Settings.integer(nil, env: "BILLING_INTERNAL_PORT", default: 0, range: 1...65535)
+            if internalPort == settings.port { Settings.fail("BILLING_INTERNAL_PORT must differ from PORT (\(settings.port))") }
+            settings.internalPort = internalPort
+        }
+        settings.readinessCacheSeconds = Double(try Settings.integer(nil, env: "BILLING_READYZ_CACHE_SECONDS", default: 2, range: 1...60))
     }
 
     /// Raises the soft limit on open descriptors to the hard limit, so that the connection cap,

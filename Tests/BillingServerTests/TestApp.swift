@@ -18,6 +18,9 @@ enum TestApp {
     static func settings(url: String) -> ServerSettings {
         var s = ServerSettings(databaseURL: url, webhookSecrets: [secret])
         s.adminTokens = [("alice", "token-alice"), ("bob", "token-bob")]
+        // Tests of other things check readiness right after changing the database: no readiness
+        // cache unless a test sets one.
+        s.readinessCacheSeconds = 0
         return s
     }
 
@@ -25,6 +28,9 @@ enum TestApp {
     static func withApp(
         handler: (any EventHandler)? = nil, processor: Bool = false, logs: LogCapture? = nil,
         configure: @Sendable (inout ServerSettings) -> Void = { _ in },
+        readiness: (@Sendable (PGPool) async throws -> String?)? = nil,
+        now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) },
+        metrics: BillingMetrics = BillingMetrics(),
         _ body: @escaping @Sendable (any TestClientProtocol, PGPool) async throws -> Void
     ) async throws {
         try await TestDatabase.withFresh { url in
@@ -33,7 +39,8 @@ enum TestApp {
             let pool = PGPool(url: settings.databaseURL, size: 8)
             let logger = logs?.logger ?? Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
             let parts = BillingApplicationParts(
-                settings: settings, pool: pool, handler: handler ?? BillingEventHandler(livemode: nil), logger: logger)
+                settings: settings, pool: pool, handler: handler ?? BillingEventHandler(livemode: nil), metrics: metrics, logger: logger,
+                now: now, readiness: readiness)
             let app = buildApplication(parts, runProcessor: processor)
             do {
                 try await app.test(.router) { client in try await body(client, pool) }

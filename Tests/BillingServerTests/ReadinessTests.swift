@@ -1,0 +1,61 @@
+import BillingPostgres
+import BillingServer
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Synchronization
+import Testing
+
+/// `/readyz` under a flood and the internal port (issue 16).
+@Suite struct ReadinessTests {
+    /// Many `/readyz` calls within one period cost one readiness check; after the period the
+    /// next call checks again, and a problem found then is answered 503.
+    @Test func readyzIsCachedForItsPeriod() async throws {
+        let checks = Mutex(0)
+        let failing = Mutex(false)
+        try await TestApp.withApp(configure: { $0.readinessCacheSeconds = 1 }, readiness: { _ in
+            checks.withLock { $0 += 1 }
+            return failing.withLock { $0 } ? "migrations not applied: 9999_x.sql (pending)" : nil
+        }) { client, _ in
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<50 {
+                    group.addTask { try await client.execute(uri: "/readyz", method: .get) { Int($0.status.code) } }
+                }
+                for try await status in group { #expect(status == 200) }
+            }
+            for _ in 0..<50 {
+                try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
+            }
+            #expect(checks.withLock { $0 } == 1)
+            failing.withLock { $0 = true }
+            try await Task.sleep(for: .milliseconds(1100))
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(String(buffer: response.body).contains(#""code":"unavailable""#))
+            }
+            #expect(checks.withLock { $0 } == 2)
+        }
+    }
+
+    /// With an internal port, the public router no longer serves health, readiness or metrics;
+    /// the internal router serves exactly those.
+    @Test func internalPortTakesTheOperationalRoutes() async throws {
+        let url = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"
+        var settings = TestApp.settings(url: url)
+        settings.internalPort = 9091
+        let pool = PGPool(url: url, size: 1)
+        let parts = BillingApplicationParts(settings: settings, pool: pool, handler: CountingHandler(),
+                                            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let publicPaths = Set(buildRouter(parts).routes.map { $0.path.description })
+        let internalPaths = Set(buildInternalRouter(parts).routes.map { $0.path.description })
+        #expect(internalPaths == ["/healthz", "/readyz", "/metrics"])
+        #expect(publicPaths.isDisjoint(with: internalPaths))
+        #expect(publicPaths.contains("/webhooks/stripe"))
+        try await Application(router: buildInternalRouter(parts)).test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .serviceUnavailable) }
+        }
+        await pool.shutdown()
+    }
+}
