@@ -41,8 +41,11 @@ public func buildRouter(_ parts: BillingApplicationParts) -> Router<AppContext> 
         .addRoutes(to: router)
     if parts.settings.internalPort == nil { healthController(parts).addRoutes(to: router) }
     OpenAPIDocument.addRoutes(to: router)
-    AdminAPI.addRoutes(to: router, parts: parts)
-    Console.addRoutes(to: router, parts: parts)
+    let guardrail = AuthGuard(
+        throttle: AuthFailureThrottle(limit: parts.settings.authFailureLimit, window: parts.settings.authFailureWindowSeconds, now: parts.now),
+        trustedProxies: parts.settings.trustedProxies, metrics: parts.metrics)
+    AdminAPI.addRoutes(to: router, parts: parts, guardrail: guardrail)
+    Console.addRoutes(to: router, parts: parts, guardrail: guardrail)
     return router
 }
 

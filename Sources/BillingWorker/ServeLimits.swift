@@ -5,7 +5,7 @@ import BillingServer
 import NIOCore
 
 /// `serve`'s settings for hostile traffic (issue 16): HTTP deadlines, the connection cap, the
-/// internal port and `/readyz` caching.
+/// internal port, `/readyz` caching and the admin authentication throttle.
 enum ServeLimits {
     static func read(into settings: inout ServerSettings) throws {
         var limits = HTTPServerLimits()
@@ -20,6 +20,12 @@ enum ServeLimits {
             settings.internalPort = internalPort
         }
         settings.readinessCacheSeconds = Double(try Settings.integer(nil, env: "BILLING_READYZ_CACHE_SECONDS", default: 2, range: 1...60))
+        settings.authFailureLimit = try Settings.integer(nil, env: "BILLING_AUTH_FAILURE_LIMIT", default: 10, range: 1...10_000)
+        settings.authFailureWindowSeconds = Int64(try Settings.integer(nil, env: "BILLING_AUTH_FAILURE_WINDOW_SECONDS", default: 60, range: 1...86_400))
+        switch TrustedProxies.parse(Settings.optional(nil, env: "BILLING_TRUSTED_PROXIES") ?? "") {
+        case .success(let proxies): settings.trustedProxies = proxies
+        case .failure(let invalid): Settings.fail("BILLING_TRUSTED_PROXIES: \"\(invalid.entry)\" is not an IP address or CIDR block")
+        }
     }
 
     /// Raises the soft limit on open descriptors to the hard limit, so that the connection cap,
