@@ -30,6 +30,7 @@ struct Serve: AsyncParsableCommand {
         settings.host = Settings.optional(host, env: "HOST") ?? "127.0.0.1"
         settings.port = try Settings.integer(port, env: "PORT", default: 8080, range: 0...65535)
         settings.adminTokens = try AdminTokens.parse(Settings.optional(nil, env: "BILLING_ADMIN_TOKENS"))
+        if let problem = AdminTokenRules.problem(in: settings.adminTokens) { Settings.fail(problem) }
         settings.consoleSecureCookies = Settings.boolean(env: "BILLING_CONSOLE_SECURE_COOKIES") ?? false
         try ServeLimits.read(into: &settings)
         if settings.adminTokens.isEmpty {

@@ -17,7 +17,7 @@ enum TestApp {
 
     static func settings(url: String) -> ServerSettings {
         var s = ServerSettings(databaseURL: url, webhookSecrets: [secret])
-        s.adminTokens = [("alice", "token-alice"), ("bob", "token-bob")]
+        s.adminTokens = [("alice", "tok_alice_5f0c2e9a4b7d1e3f6a8c0b2d4e6f8a1c"), ("bob", "tok_bob_9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b")]
         // Tests of other things make many requests in a row from one address and check readiness
         // right after changing the database: no throttle, no readiness cache unless a test sets them.
         s.authFailureLimit = 1_000_000
