@@ -14,10 +14,13 @@ import Testing
 /// closed by their deadline, and a webhook refused from its head is answered without its body.
 @Suite struct HostileConnectionTests {
     /// Runs a live server (real port) with short deadlines on a fresh database.
-    static func withLiveServer(_ body: @escaping @Sendable (Int, BillingMetrics) async throws -> Void) async throws {
+    static func withLiveServer(
+        timeouts: ConnectionTimeouts = ConnectionTimeouts(header: .seconds(1), body: .seconds(2), idle: .seconds(1)),
+        _ body: @escaping @Sendable (Int, BillingMetrics) async throws -> Void
+    ) async throws {
         try await TestDatabase.withFresh { url in
             var settings = TestApp.settings(url: url)
-            settings.httpLimits.timeouts = ConnectionTimeouts(header: .seconds(1), body: .seconds(2), idle: .seconds(1))
+            settings.httpLimits.timeouts = timeouts
             let pool = PGPool(url: url, size: 2)
             let metrics = BillingMetrics()
             let parts = BillingApplicationParts(settings: settings, pool: pool, handler: CountingHandler(), metrics: metrics,
@@ -95,7 +98,7 @@ import Testing
                 closed = await Self.readUntilClosed(slowBody, seconds: 0.25).closed
             }
             #expect(closed, "a body sent a byte at a time was never closed")
-            #expect(Date().timeIntervalSince(started) < 10)
+            #expect(Date().timeIntervalSince(started) < 30)
             // (The test client's own idle connection may be closed by the header deadline too.)
             #expect(Self.counter(metrics, #"billing_http_connections_closed_total{reason="header_timeout"}"#) >= 2)
             #expect(Self.counter(metrics, #"billing_http_connections_closed_total{reason="body_timeout"}"#) == 1)
@@ -112,13 +115,14 @@ import Testing
         ("t=1,v1=ab", 2_000_000, 413, "payload_too_large"),
     ] as [(String?, Int, Int, String)])
     func refusedFromTheHeadWithoutTheBody(signature: String?, length: Int, status: Int, code: String) async throws {
-        try await Self.withLiveServer { port, _ in
+        // Deadlines far beyond the read below: only the early refusal can answer and close in time.
+        try await Self.withLiveServer(timeouts: ConnectionTimeouts(header: .seconds(60), body: .seconds(60), idle: .seconds(60))) { port, _ in
             let fd = try Self.open(port)
             defer { close(fd) }
             var head = "POST /webhooks/stripe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(length)\r\n"
             if let signature { head += "Stripe-Signature: \(signature)\r\n" }
             ServeProcessTests.send(fd, Array((head + "\r\n{\"id\":\"evt_").utf8))
-            let answer = await Self.readUntilClosed(fd, seconds: 0.9)
+            let answer = await Self.readUntilClosed(fd, seconds: 20)
             #expect(answer.text.hasPrefix("HTTP/1.1 \(status)"), "\(answer.text)")
             #expect(answer.text.lowercased().contains("connection: close"))
             let json = answer.text.components(separatedBy: "\r\n\r\n").last ?? ""
