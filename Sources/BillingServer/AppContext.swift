@@ -10,12 +10,15 @@ public struct AppContext: RequestContext {
     var consoleSession: ConsoleSession?
     /// The submitted form of a console POST, read (and its CSRF token checked) by `ConsoleAuthMiddleware`.
     var consoleForm: ConsoleForm?
+    /// The TCP peer's address (the proxy's, behind one); `nil` when unknown (in-process tests).
+    public let peerAddress: String?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         adminId = nil
         consoleSession = nil
         consoleForm = nil
+        peerAddress = source.channel.remoteAddress?.ipAddress
     }
 
     public var responseEncoder: JSONEncoder {

@@ -60,6 +60,13 @@ public final class BillingMetrics: Sendable {
         }
     }
 
+    /// `billing_http_connections_closed_total{reason}`: connections closed by a deadline
+    /// (`header_timeout`, `body_timeout`, `idle_timeout`).
+    public func connectionClosed(reason: String) { counter("billing_http_connections_closed_total", [("reason", reason)]).increment() }
+    /// `billing_auth_failures_total{surface}`: wrong or missing admin tokens (`admin_api`, `console`).
+    public func authFailure(surface: String) { counter("billing_auth_failures_total", [("surface", surface)]).increment() }
+    /// `billing_auth_throttled_total{surface}`: requests answered 429 because their address failed too often.
+    public func authThrottled(surface: String) { counter("billing_auth_throttled_total", [("surface", surface)]).increment() }
     /// `billing_events{status}` gauge: queue depth by status.
     public func queueDepth(status: String, count: Int) {
         let key = status

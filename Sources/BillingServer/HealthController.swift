@@ -1,27 +1,22 @@
 import BillingPostgres
 import Hummingbird
 
-/// `GET /healthz` (process alive), `GET /readyz` (database reachable and migrations applied),
-/// `GET /metrics` (Prometheus text).
+/// `GET /healthz` (process alive), `GET /readyz` (database reachable and migrations applied,
+/// answered from `ReadinessCache`), `GET /metrics` (Prometheus text). Served on the public port,
+/// or only on the internal one when `BILLING_INTERNAL_PORT` is set.
 struct HealthController: Sendable {
-    let pool: PGPool
+    let readiness: ReadinessCache
     let metrics: BillingMetrics
-    let readiness: (@Sendable (PGPool) async throws -> String?)?
 
-    func addRoutes(to router: Router<AppContext>) {
+    func addRoutes<Context: RequestContext>(to router: Router<Context>) {
         router.get("/healthz") { _, _ in
             JSONResponse.make(status: .ok, object: ["status": "ok"])
         }
         router.get("/readyz") { _, _ in
-            do {
-                _ = try await pool.withConnection { try $0.query("SELECT 1") }
-                if let readiness, let problem = try await readiness(pool) {
-                    return JSONResponse.make(status: .serviceUnavailable, object: ["error": ["code": "unavailable", "message": problem]])
-                }
-                return JSONResponse.make(status: .ok, object: ["status": "ready"])
-            } catch {
-                return JSONResponse.make(status: .serviceUnavailable, object: ["error": ["code": "unavailable", "message": "the database is unreachable"]])
+            if let problem = await readiness.current() {
+                return JSONResponse.make(status: .serviceUnavailable, object: ["error": ["code": "unavailable", "message": problem]])
             }
+            return JSONResponse.make(status: .ok, object: ["status": "ready"])
         }
         router.get("/metrics") { _, _ in
             var buffer = ByteBuffer()

@@ -12,4 +12,8 @@ public enum LogKey {
     public static let error = "billing.error"
     public static let count = "billing.count"
     public static let adminId = "billing.admin_id"
+    /// The address an authentication failure is counted for (the client's, or the proxy's).
+    public static let clientAddress = "billing.client_address"
+    /// Where an admin token was presented: `admin_api` or `console`.
+    public static let surface = "billing.surface"
 }

@@ -21,6 +21,19 @@ public struct ServerSettings: Sendable {
     public var migrationsDirectory: String = "migrations"
     public var host: String = "127.0.0.1"
     public var port: Int = 8080
+    /// Port of the internal listener for `/healthz`, `/readyz` and `/metrics`; when set, the public
+    /// port no longer serves them.
+    public var internalPort: Int?
+    /// Deadlines, connection cap and request-head bounds of the HTTP listeners.
+    public var httpLimits = HTTPServerLimits()
+    /// `/readyz` answers from a result at most this old: one database check per period.
+    public var readinessCacheSeconds: Double = 2
+    /// Failed admin authentications per client address and window before answers become 429.
+    public var authFailureLimit: Int = 10
+    /// The window of `authFailureLimit`, seconds.
+    public var authFailureWindowSeconds: Int64 = 60
+    /// Peers whose `X-Forwarded-For` is believed (load balancers, ingress); addresses or CIDR blocks.
+    public var trustedProxies = TrustedProxies([])
     /// Connections in the PostgreSQL pool.
     public var poolSize: Int = 8
     /// Processor loops in this process, each with its own share of the customers.

@@ -24,13 +24,20 @@ struct WebhookController: Sendable {
     }
 
     func receive(_ request: Request, context: AppContext) async throws -> Response {
+        // Refused from the head alone, before a byte of the body is read; the connection is then
+        // closed (`Connection: close`), so a sender cannot make us wait for a body we refuse.
+        if let refusal = refuseBeforeBody(request.head) {
+            metrics.webhookRequest(outcome: refusal.code)
+            if refusal.code != "payload_too_large" { metrics.signatureFailure(code: refusal.code) }
+            return reject(refusal.status, refusal.code, refusal.message, context: context, close: true)
+        }
         var request = request
         let body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: maxBodyBytes)
         } catch is NIOTooManyBytesError {
             metrics.webhookRequest(outcome: "payload_too_large")
-            return reject(.contentTooLarge, "payload_too_large", "the body exceeds \(maxBodyBytes) bytes", context: context)
+            return reject(.contentTooLarge, "payload_too_large", "the body exceeds \(maxBodyBytes) bytes", context: context, close: true)
         }
         let bytes = body.readableBytesView
         let header = request.headers[Self.signatureHeader]
@@ -70,6 +77,20 @@ struct WebhookController: Sendable {
         return JSONResponse.make(status: .ok, bytes: Array((duplicate ? Self.duplicateBody : Self.storedBody).utf8))
     }
 
+    /// A refusal decided from the request head: a `Content-Length` above the limit (413), then a
+    /// missing or malformed `Stripe-Signature` (400) — the same codes and order as after reading.
+    func refuseBeforeBody(_ head: HTTPRequest) -> (status: HTTPResponse.Status, code: String, message: String)? {
+        if let declared = head.headerFields[.contentLength].flatMap({ Int($0) }), declared > maxBodyBytes {
+            return (.contentTooLarge, "payload_too_large", "the body exceeds \(maxBodyBytes) bytes")
+        }
+        do throws(BillingCoreError) {
+            _ = try SignatureHeader(parsing: head.headerFields[Self.signatureHeader])
+            return nil
+        } catch {
+            return (.badRequest, error.code.rawValue, error.message)
+        }
+    }
+
     /// Signature first, then the body (SPEC §4 order); the first failure names the error.
     func verifyAndDecode(header: String?, body: ByteBufferView) -> Result<EventEnvelope, BillingCoreError> {
         do throws(BillingCoreError) {
@@ -83,8 +104,10 @@ struct WebhookController: Sendable {
     static let storedBody = #"{"duplicate":false,"received":true}"#
     static let duplicateBody = #"{"duplicate":true,"received":true}"#
 
-    private func reject(_ status: HTTPResponse.Status, _ code: String, _ message: String, context: AppContext) -> Response {
+    private func reject(_ status: HTTPResponse.Status, _ code: String, _ message: String, context: AppContext,
+                        close: Bool = false) -> Response {
         context.logger.notice("webhook rejected", metadata: [LogKey.code: .string(code)])
-        return JSONResponse.make(status: status, object: ["error": ["code": code, "message": message]])
+        return JSONResponse.make(status: status, object: ["error": ["code": code, "message": message]],
+                                 extraHeaders: close ? [.connection: "close"] : [:])
     }
 }

@@ -34,9 +34,9 @@ struct Reconcile: AsyncParsableCommand {
             }
         }
         guard let apiKey = Settings.optional(nil, env: "STRIPE_API_KEY") else { Settings.fail("STRIPE_API_KEY is not set") }
-        let stripe = StripeConfiguration(
-            apiKey: apiKey,
-            apiBase: Settings.optional(nil, env: "STRIPE_API_BASE") ?? StripeConfiguration.defaultAPIBase)
+        let apiBase = Settings.optional(nil, env: "STRIPE_API_BASE") ?? StripeConfiguration.defaultAPIBase
+        if let problem = StripeConfiguration.apiBaseProblem(apiBase) { Settings.fail(problem) }
+        let stripe = StripeConfiguration(apiKey: apiKey, apiBase: apiBase)
         _ = try Settings.required(databaseURL, env: "DATABASE_URL", flagName: "database-url")
         let livemode = Settings.boolean(env: "STRIPE_LIVEMODE")
         let maxAttempts = try Settings.integer(nil, env: "BILLING_MAX_ATTEMPTS", default: 8, range: 1...1000)

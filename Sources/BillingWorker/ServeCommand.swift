@@ -30,11 +30,14 @@ struct Serve: AsyncParsableCommand {
         settings.host = Settings.optional(host, env: "HOST") ?? "127.0.0.1"
         settings.port = try Settings.integer(port, env: "PORT", default: 8080, range: 0...65535)
         settings.adminTokens = try AdminTokens.parse(Settings.optional(nil, env: "BILLING_ADMIN_TOKENS"))
+        if let problem = AdminTokenRules.problem(in: settings.adminTokens) { Settings.fail(problem) }
         settings.consoleSecureCookies = Settings.boolean(env: "BILLING_CONSOLE_SECURE_COOKIES") ?? false
+        try ServeLimits.read(into: &settings)
         if settings.adminTokens.isEmpty {
             logger.warning("BILLING_ADMIN_TOKENS is not set: the admin API answers 401 to every request")
         }
 
+        let descriptors = ServeLimits.raiseDescriptorLimit()
         let pool = PGPool(url: databaseURL, size: settings.poolSize)
         let metrics = BillingMetrics()
         let handler = BillingEventHandler(livemode: settings.livemode, observe: metrics.record(decision:))
@@ -42,7 +45,12 @@ struct Serve: AsyncParsableCommand {
             settings: settings, pool: pool, handler: handler, metrics: metrics, logger: logger,
             readiness: MigrationReadiness.check(directory: settings.migrationsDirectory))
         let app = buildApplication(parts, runProcessor: !noProcessor)
-        logger.info("billing-worker listening", metadata: ["billing.address": "\(settings.host):\(settings.port)"])
+        logger.info("billing-worker listening", metadata: [
+            "billing.address": "\(settings.host):\(settings.port)",
+            "billing.internal_port": "\(settings.internalPort.map(String.init) ?? "-")",
+            "billing.max_connections": "\(settings.httpLimits.maxConnections)",
+            "billing.open_files_limit": "\(descriptors)",
+        ])
         try await app.runService()
         await pool.shutdown()
     }

@@ -62,8 +62,8 @@ public struct StripeClient: Sendable {
         guard !configuration.apiKey.isEmpty else {
             throw StripeAPIError(.invalidConfiguration, "STRIPE_API_KEY is empty")
         }
-        guard configuration.apiBase.hasPrefix("http://") || configuration.apiBase.hasPrefix("https://") else {
-            throw StripeAPIError(.invalidConfiguration, "STRIPE_API_BASE must start with http:// or https://")
+        if let problem = StripeConfiguration.apiBaseProblem(configuration.apiBase) {
+            throw StripeAPIError(.invalidConfiguration, problem)
         }
         let request = StripeHTTPRequest(url: configuration.apiBase + path + Self.queryString(query), headerLines: [
             "Authorization: Bearer \(configuration.apiKey)",

@@ -43,6 +43,28 @@ public struct StripeConfiguration: Sendable, CustomStringConvertible {
         self.retry = retry
     }
 
+    /// Why `base` cannot be `STRIPE_API_BASE`, or `nil` when it can (issue 16): the secret key
+    /// travels in every request, so the base must be `https://`, except on a loopback host
+    /// (`127.0.0.0/8`, `::1`, `localhost`) where tests and `stripe-mock` run.
+    public static func apiBaseProblem(_ base: String) -> String? {
+        let lower = base.lowercased()
+        if lower.hasPrefix("https://") {
+            return lower.count > "https://".count ? nil : "STRIPE_API_BASE has no host"
+        }
+        guard lower.hasPrefix("http://") else { return "STRIPE_API_BASE must start with https:// (got \"\(base)\")" }
+        let authority = lower.dropFirst("http://".count).prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        guard !authority.contains("@") else { return "STRIPE_API_BASE must not hold credentials" }
+        let host: Substring
+        if authority.hasPrefix("[") {
+            host = authority.dropFirst().prefix { $0 != "]" }
+        } else {
+            host = authority.prefix { $0 != ":" }
+        }
+        let loopback = host == "localhost" || host == "::1" || (host.hasPrefix("127.") && host.split(separator: ".").count == 4
+            && host.split(separator: ".").allSatisfy { UInt8($0) != nil })
+        return loopback ? nil : "STRIPE_API_BASE must be https:// unless its host is loopback (got \"\(base)\")"
+    }
+
     public var description: String {
         "StripeConfiguration(apiBase: \(apiBase), apiVersion: \(apiVersion), apiKey: [redacted])"
     }

@@ -25,7 +25,7 @@ import Testing
                 let uri = Self.concrete(route.path, alertId: alertId)
                 let body: [String: Any]? = route.method == .post ? ["reason": "auth test", "id": "new_client", "business_name": "N"] : nil
                 let audited = try await AdminTest.auditCount(pool)
-                for authorization in [nil, "Bearer wrong-token", "Bearer token-alicex", "Basic dG9rZW4tYWxpY2U=", "token-alice", "Bearer "] {
+                for authorization in [nil, "Bearer wrong-token", "Bearer tok_alice_5f0c2e9a4b7d1e3f6a8c0b2d4e6f8a1cx", "Basic dG9rZW4tYWxpY2U=", "tok_alice_5f0c2e9a4b7d1e3f6a8c0b2d4e6f8a1c", "Bearer "] {
                     let answer = try await AdminTest.send(client, route.method, uri, token: nil, body: body, authorization: authorization)
                     #expect(answer.status == 401, "\(route.method) \(uri) with \(authorization ?? "no header")")
                     #expect(answer.errorCode == "unauthorized")
@@ -42,7 +42,7 @@ import Testing
         try await TestApp.withApp { client, pool in
             let answer = try await AdminTest.send(client, .post, "/api/admin/clients", token: nil,
                                                   body: ["id": "c_who", "business_name": "Who", "reason": "r"],
-                                                  authorization: "bearer token-bob")
+                                                  authorization: "bearer tok_bob_9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b")
             #expect(answer.status == 201)
             let rows = try await TestApp.rows(pool, "SELECT admin_id FROM admin_actions")
             #expect(rows.map { $0.string("admin_id") } == ["bob"])

@@ -111,7 +111,7 @@ import Testing
             for raw in ["not json", "[1,2]", ""] {
                 let answer = try await client.execute(
                     uri: "/api/admin/clients", method: .post,
-                    headers: [.authorization: "Bearer token-alice", .contentType: "application/json"],
+                    headers: [.authorization: "Bearer tok_alice_5f0c2e9a4b7d1e3f6a8c0b2d4e6f8a1c", .contentType: "application/json"],
                     body: .init(string: raw)) { response in (Int(response.status.code), TestApp.json(response.body)) }
                 #expect(answer.0 == 400, "\(raw)")
                 #expect((answer.1["error"] as? [String: Any])?["code"] as? String == "invalid_request")

@@ -11,8 +11,8 @@ import NIOCore
 
 /// Helpers of the admin API tests: authenticated JSON requests, rows set up by SQL, audit counts.
 enum AdminTest {
-    static let aliceToken = "token-alice"
-    static let bobToken = "token-bob"
+    static let aliceToken = "tok_alice_5f0c2e9a4b7d1e3f6a8c0b2d4e6f8a1c"
+    static let bobToken = "tok_bob_9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b"
 
     /// An answer: status code and the parsed JSON object (empty when not an object).
     struct Answer: @unchecked Sendable {

@@ -85,7 +85,7 @@ import Testing
             let form = try await ConsoleTest.get(client, "/console/sign-in")
             let csrf = try #require(form.csrf)
             let cookie = "bw_console_signin=\(try #require(form.cookie("bw_console_signin")))"
-            let wrong = try await ConsoleTest.post(client, "/console/sign-in", [("_csrf", csrf), ("token", "token-alicex")], cookie: cookie)
+            let wrong = try await ConsoleTest.post(client, "/console/sign-in", [("_csrf", csrf), ("token", "tok_alice_5f0c2e9a4b7d1e3f6a8c0b2d4e6f8a1cx")], cookie: cookie)
             #expect(wrong.status == 401 && wrong.cookie("bw_console") == nil)
             #expect(wrong.html.contains("That token is not valid."))
             let noCookie = try await ConsoleTest.post(client, "/console/sign-in", [("_csrf", csrf), ("token", AdminTest.aliceToken)])

@@ -81,7 +81,8 @@ struct DeployArtifactTests {
         let fromSecret = Set((deployment["env"] as? [[String: Any]] ?? []).compactMap { entry -> String? in
             ((entry["valueFrom"] as? [String: Any])?["secretKeyRef"]) != nil ? entry["name"] as? String : nil
         })
-        #expect(fromSecret == secretNames)
+        // serve never calls Stripe's API: its Deployment does not receive the key (issue 16).
+        #expect(fromSecret == secretNames.subtracting(["STRIPE_API_KEY"]))
     }
 
     @Test func probesPointAtServedRoutesOnTheServingPort() async throws {
@@ -108,16 +109,21 @@ struct DeployArtifactTests {
         }
         let readiness = try probe("readinessProbe")
         let liveness = try probe("livenessProbe")
-        #expect(readiness.path == "/readyz" && readiness.port == servingPort)
-        #expect(liveness.path == "/healthz" && liveness.port == servingPort)
+        // Probes go to the internal port (issue 16), which is a containerPort distinct from PORT.
+        let internalPort = try #require(Int(env["BILLING_INTERNAL_PORT"] ?? ""), "the Deployment sets BILLING_INTERNAL_PORT")
+        #expect(internalPort != servingPort && ports.contains { $0["containerPort"] as? Int == internalPort })
+        #expect(readiness.path == "/readyz" && readiness.port == internalPort)
+        #expect(liveness.path == "/healthz" && liveness.port == internalPort)
+        #expect(env["BILLING_CONSOLE_SECURE_COOKIES"] == "true", "console cookies are Secure in the shipped manifests")
 
         // The routes exist in the real router: /healthz answers 200 without a database, /readyz
         // answers 503 (not 404) while its database is unreachable.
         let pool = PGPool(url: "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2", size: 1)
+        var settings = ServerSettings(databaseURL: pool.url, webhookSecrets: ["whsec_deploy_test"])
+        settings.internalPort = internalPort
         let parts = BillingApplicationParts(
-            settings: ServerSettings(databaseURL: pool.url, webhookSecrets: ["whsec_deploy_test"]),
-            pool: pool, handler: BillingEventHandler(livemode: nil), logger: Logger(label: "deploy-test"))
-        let app = Application(router: buildRouter(parts))
+            settings: settings, pool: pool, handler: BillingEventHandler(livemode: nil), logger: Logger(label: "deploy-test"))
+        let app = Application(router: buildInternalRouter(parts))
         try await app.test(.router) { client in
             try await client.execute(uri: liveness.path, method: .get) { #expect($0.status == .ok) }
             try await client.execute(uri: readiness.path, method: .get) { #expect($0.status == .serviceUnavailable) }
@@ -301,6 +307,8 @@ private enum DeployFiles {
             "DATABASE_URL", "STRIPE_WEBHOOK_SECRETS", "STRIPE_WEBHOOK_TOLERANCE_SECONDS", "STRIPE_LIVEMODE",
             "STRIPE_API_KEY", "STRIPE_API_BASE", "BILLING_ADMIN_TOKENS", "BILLING_MAX_ATTEMPTS",
             "BILLING_MAX_BODY_BYTES", "BILLING_MIGRATIONS_DIR", "HOST", "PORT", "LOG_LEVEL", "LOG_FORMAT",
+            // Settings added after the SPEC (issues 10, 16).
+            "BILLING_CONSOLE_SECURE_COOKIES", "BILLING_INTERNAL_PORT",
         ]
         let folder = root.appendingPathComponent("Sources/BillingWorker")
         let sources = try FileManager.default.contentsOfDirectory(atPath: folder.path)

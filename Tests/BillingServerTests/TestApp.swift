@@ -17,7 +17,11 @@ enum TestApp {
 
     static func settings(url: String) -> ServerSettings {
         var s = ServerSettings(databaseURL: url, webhookSecrets: [secret])
-        s.adminTokens = [("alice", "token-alice"), ("bob", "token-bob")]
+        s.adminTokens = [("alice", "tok_alice_5f0c2e9a4b7d1e3f6a8c0b2d4e6f8a1c"), ("bob", "tok_bob_9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b")]
+        // Tests of other things make many requests in a row from one address and check readiness
+        // right after changing the database: no throttle, no readiness cache unless a test sets them.
+        s.authFailureLimit = 1_000_000
+        s.readinessCacheSeconds = 0
         return s
     }
 
@@ -25,6 +29,9 @@ enum TestApp {
     static func withApp(
         handler: (any EventHandler)? = nil, processor: Bool = false, logs: LogCapture? = nil,
         configure: @Sendable (inout ServerSettings) -> Void = { _ in },
+        readiness: (@Sendable (PGPool) async throws -> String?)? = nil,
+        now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) },
+        metrics: BillingMetrics = BillingMetrics(),
         _ body: @escaping @Sendable (any TestClientProtocol, PGPool) async throws -> Void
     ) async throws {
         try await TestDatabase.withFresh { url in
@@ -33,7 +40,8 @@ enum TestApp {
             let pool = PGPool(url: settings.databaseURL, size: 8)
             let logger = logs?.logger ?? Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
             let parts = BillingApplicationParts(
-                settings: settings, pool: pool, handler: handler ?? BillingEventHandler(livemode: nil), logger: logger)
+                settings: settings, pool: pool, handler: handler ?? BillingEventHandler(livemode: nil), metrics: metrics, logger: logger,
+                now: now, readiness: readiness)
             let app = buildApplication(parts, runProcessor: processor)
             do {
                 try await app.test(.router) { client in try await body(client, pool) }

@@ -15,6 +15,9 @@
 public struct WebhookSignatureVerifier: Sendable {
     /// Stripe's default tolerance: five minutes.
     public static let defaultTolerance: Int64 = 300
+    /// At most this many `v1` values of one header are compared (issue 16): Stripe sends one, two
+    /// while a secret rolls; a header stuffed with thousands costs no more than this.
+    public static let maxCheckedSignatures = 8
 
     /// Maximum accepted age of `t`, in seconds; 0 means no timestamp check.
     public let tolerance: Int64
@@ -77,7 +80,7 @@ public struct WebhookSignatureVerifier: Sendable {
     private func signatureMatches<Payload: Collection<UInt8>>(_ header: SignatureHeader, payload: Payload) -> Bool {
         guard !keys.isEmpty else { return false }
         // The only plausible match has 64 characters; skip the HMAC when no v1 could match.
-        guard header.v1Signatures.contains(where: { $0.utf8.count == HMACSHA256.hexCount }) else { return false }
+        guard header.v1Signatures.prefix(Self.maxCheckedSignatures).contains(where: { $0.utf8.count == HMACSHA256.hexCount }) else { return false }
 
         let message = Self.signedPayload(timestamp: header.timestamp, payload: payload)
         return message.withUnsafeBytes { message in
@@ -87,7 +90,7 @@ public struct WebhookSignatureVerifier: Sendable {
                 for key in keys {
                     key.withUnsafeBytes { key in HMACSHA256.mac(key: key, message: message, into: mac) }
                     HMACSHA256.writeLowercaseHex(UnsafeBufferPointer(mac), into: hex)
-                    for signature in header.v1Signatures
+                    for signature in header.v1Signatures.prefix(Self.maxCheckedSignatures)
                     where HMACSHA256.constantTimeEquals(UnsafeBufferPointer(hex), signature.utf8) {
                         return true
                     }

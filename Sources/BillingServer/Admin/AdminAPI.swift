@@ -7,8 +7,9 @@ enum AdminAPI {
     static let prefix = "/api/admin"
 
     /// Adds every admin route to `router`.
-    static func addRoutes(to router: Router<AppContext>, parts: BillingApplicationParts) {
-        let group = router.group(RouterPath(prefix)).add(middleware: AdminAuthMiddleware(tokens: parts.settings.adminTokens))
+    static func addRoutes(to router: Router<AppContext>, parts: BillingApplicationParts, guardrail: AuthGuard) {
+        let group = router.group(RouterPath(prefix))
+            .add(middleware: AdminAuthMiddleware(tokens: parts.settings.adminTokens, guardrail: guardrail))
         let actions = AdminActions(parts)
         ClientsController(db: actions.db, actions: actions).addRoutes(to: group)
         AlertsController(db: actions.db, actions: actions).addRoutes(to: group)

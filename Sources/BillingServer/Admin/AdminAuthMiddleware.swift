@@ -6,19 +6,33 @@ import HTTPTypes
 /// Guards every `/api/admin` route (SPEC §7): `Authorization: Bearer <token>` must match one of
 /// the configured `adminId:token` pairs, else 401 `unauthorized`. With no token configured,
 /// every request is refused (SPEC §10). On success the admin id goes into `context.adminId`.
+///
+/// Failures are counted (`billing_auth_failures_total{surface="admin_api"}`) per client address;
+/// an address over the limit gets 429 `too_many_requests` with `Retry-After`, right token or not,
+/// until its window ends (issue 16).
 struct AdminAuthMiddleware: RouterMiddleware {
     typealias Context = AppContext
 
     private let tokens: AdminTokens
+    let guardrail: AuthGuard
 
-    init(tokens: [(adminId: String, token: String)]) {
+    init(tokens: [(adminId: String, token: String)], guardrail: AuthGuard) {
         self.tokens = AdminTokens(tokens)
+        self.guardrail = guardrail
     }
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        let address = guardrail.clientAddress(request, context)
+        if let wait = guardrail.throttle.retryAfter(address) {
+            guardrail.metrics.authThrottled(surface: "admin_api")
+            return AuthGuard.tooManyRequests(retryAfter: wait)
+        }
         guard let presented = Self.bearerToken(request.headers[.authorization]),
               let adminId = tokens.adminId(for: presented)
-        else { throw APIError.unauthorized }
+        else {
+            guardrail.failed(address, surface: "admin_api", context: context)
+            throw APIError.unauthorized
+        }
         var context = context
         context.adminId = adminId
         return try await next(request, context)
@@ -31,6 +45,36 @@ struct AdminAuthMiddleware: RouterMiddleware {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
         let token = parts[1].trimmingCharacters(in: .whitespaces)
         return token.isEmpty ? nil : token
+    }
+}
+
+/// What the admin API and the console share to slow down token guessing: the per-address
+/// throttle, the proxies whose `X-Forwarded-For` is believed, and the metrics.
+struct AuthGuard: Sendable {
+    let throttle: AuthFailureThrottle
+    let trustedProxies: TrustedProxies
+    let metrics: BillingMetrics
+
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+
+    /// The address the throttle counts for this request.
+    func clientAddress(_ request: Request, _ context: AppContext) -> String {
+        trustedProxies.clientAddress(peer: context.peerAddress, forwardedFor: request.headers[values: Self.forwardedFor])
+    }
+
+    /// Counts a failed authentication and logs it (the address, never the presented token).
+    func failed(_ address: String, surface: String, context: AppContext) {
+        throttle.recordFailure(address)
+        metrics.authFailure(surface: surface)
+        context.logger.notice("admin authentication failed", metadata: [LogKey.clientAddress: .string(address), LogKey.surface: .string(surface)])
+    }
+
+    /// 429 `too_many_requests` with `Retry-After` (seconds).
+    static func tooManyRequests(retryAfter: Int64) -> Response {
+        JSONResponse.make(
+            status: .tooManyRequests,
+            object: ["error": ["code": "too_many_requests", "message": "too many failed authentications from this address; retry after \(retryAfter) s"]],
+            extraHeaders: [.retryAfter: String(retryAfter)])
     }
 }
 

@@ -12,14 +12,15 @@ enum Console {
     static let prefix = "/console"
 
     /// Adds the console's routes to `router`.
-    static func addRoutes(to router: Router<AppContext>, parts: BillingApplicationParts) {
+    static func addRoutes(to router: Router<AppContext>, parts: BillingApplicationParts, guardrail: AuthGuard) {
         let renderer = ConsoleRenderer()
         let codec = ConsoleSessionCodec(tokens: parts.settings.adminTokens)
-        let signIn = ConsoleSignIn(codec: codec, tokens: AdminTokens(parts.settings.adminTokens), renderer: renderer,
-                                   secureCookies: parts.settings.consoleSecureCookies, now: parts.now)
+        let revocations = ConsoleRevocations(pool: parts.pool)
+        let signIn = ConsoleSignIn(codec: codec, revocations: revocations, guardrail: guardrail, tokens: AdminTokens(parts.settings.adminTokens),
+                                   renderer: renderer, secureCookies: parts.settings.consoleSecureCookies, now: parts.now)
         signIn.addRoutes(to: router.group(RouterPath(prefix)))
         let pages = router.group(RouterPath(prefix))
-            .add(middleware: ConsoleAuthMiddleware(codec: codec, renderer: renderer, now: parts.now))
+            .add(middleware: ConsoleAuthMiddleware(codec: codec, revocations: revocations, renderer: renderer, now: parts.now))
             .add(middleware: ConsoleErrorMiddleware(renderer: renderer))
         signIn.addSignOut(to: pages)
         ConsoleController(actions: AdminActions(parts), renderer: renderer).addRoutes(to: pages)

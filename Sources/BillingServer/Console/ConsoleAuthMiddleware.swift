@@ -1,20 +1,28 @@
 import Hummingbird
 import HTTPTypes
 
-/// Guards every console page except sign-in: without a valid session cookie the answer is a
-/// redirect to the sign-in form; every POST must carry the session's CSRF token in `_csrf`
+/// Guards every console page except sign-in: without a valid session cookie (or with one whose
+/// session was signed out) the answer is a redirect to the sign-in form; every POST must carry the session's CSRF token in `_csrf`
 /// (else 403, nothing done). The session and the parsed form go into the context.
 struct ConsoleAuthMiddleware: RouterMiddleware {
     typealias Context = AppContext
 
     let codec: ConsoleSessionCodec
+    let revocations: ConsoleRevocations
     let renderer: ConsoleRenderer
     let now: @Sendable () -> Int64
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
-        guard let cookie = request.cookies[ConsoleCookies.session]?.value,
-              let session = codec.verify(cookie, now: now())
-        else {
+        let verified = request.cookies[ConsoleCookies.session].flatMap { codec.verify($0.value, now: now()) }
+        var revoked = false
+        if let verified {
+            do {
+                revoked = try await revocations.isRevoked(verified)
+            } catch let error as APIError {
+                return renderer.error(error.status, error.message, session: nil)
+            }
+        }
+        guard let session = verified, !revoked else {
             let target = request.method == .get ? request.uri.description : nil
             return ConsoleRenderer.redirect(ConsoleURL.make("/console/sign-in", [("next", target)]))
         }

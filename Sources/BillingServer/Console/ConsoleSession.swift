@@ -5,6 +5,10 @@ import Foundation
 struct ConsoleSession: Sendable, Equatable {
     let adminId: String
     let csrfToken: String
+    /// The session's random nonce: the id a sign-out revokes (`console_revoked_sessions`).
+    var sessionId: String = ""
+    /// When the cookie stops verifying anyway (Unix seconds); a revocation is kept until then.
+    var expiresAt: Int64 = 0
 }
 
 /// Console sessions as HMAC-signed cookies, so that any number of `serve` replicas (SPEC §9)
@@ -13,9 +17,9 @@ struct ConsoleSession: Sendable, Equatable {
 /// The cookie is `base64url(payload).base64url(mac)`, payload `v1\n<expires unix s>\n<nonce>\n<adminId>`,
 /// signed with a key derived from the admin's own token: removing or rotating a token in
 /// `BILLING_ADMIN_TOKENS` ends that admin's sessions on the next request. The per-session CSRF
-/// token is a second MAC over the session's random 256-bit nonce. Signing out clears the cookie;
-/// a copied cookie stays valid until it expires (`lifetime`), which is why it is short-lived,
-/// `HttpOnly` and `SameSite=Strict`.
+/// token is a second MAC over the session's random 256-bit nonce. Signing out clears the cookie
+/// and records the nonce in PostgreSQL (`ConsoleRevocations`), so a copied cookie stops working
+/// on every replica; the cookie is also short-lived, `HttpOnly` and `SameSite=Strict`.
 struct ConsoleSessionCodec: Sendable {
     /// Session lifetime: one on-call shift.
     static let lifetime: Int64 = 8 * 3600
@@ -53,7 +57,7 @@ struct ConsoleSessionCodec: Sendable {
         }
         guard let key = matched else { return nil }
         let csrf = HMACSHA256.mac(key: key, message: Array("csrf\n\(fields[2])".utf8))
-        return ConsoleSession(adminId: adminId, csrfToken: Base64URL.encode(csrf))
+        return ConsoleSession(adminId: adminId, csrfToken: Base64URL.encode(csrf), sessionId: String(fields[2]), expiresAt: expires)
     }
 
     /// Whether a submitted CSRF token is the session's, compared in constant time.

@@ -1,0 +1,135 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BillingPostgres
+import BillingServer
+import BillingTestSupport
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Testing
+
+/// The public port under hostile connections, on a real socket (issue 16): stalled requests are
+/// closed by their deadline, and a webhook refused from its head is answered without its body.
+@Suite struct HostileConnectionTests {
+    /// Runs a live server (real port) with short deadlines on a fresh database.
+    static func withLiveServer(
+        timeouts: ConnectionTimeouts = ConnectionTimeouts(header: .seconds(1), body: .seconds(2), idle: .seconds(1)),
+        _ body: @escaping @Sendable (Int, BillingMetrics) async throws -> Void
+    ) async throws {
+        try await TestDatabase.withFresh { url in
+            var settings = TestApp.settings(url: url)
+            settings.httpLimits.timeouts = timeouts
+            let pool = PGPool(url: url, size: 2)
+            let metrics = BillingMetrics()
+            let parts = BillingApplicationParts(settings: settings, pool: pool, handler: CountingHandler(), metrics: metrics,
+                                                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            do {
+                try await buildApplication(parts, runProcessor: false).test(.live) { client in
+                    try await body(try #require(client.port), metrics)
+                }
+            } catch {
+                await pool.shutdown()
+                throw error
+            }
+            await pool.shutdown()
+        }
+    }
+
+    /// Reads until the peer closes or `seconds` pass; returns what arrived and whether it closed.
+    /// The blocking reads run on a thread of their own: on the cooperative pool they would starve
+    /// the server under test, which runs in this process.
+    static func readUntilClosed(_ fd: Int32, seconds: Double) async -> (text: String, closed: Bool) {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: blockingRead(fd, seconds: seconds)) }
+        }
+    }
+
+    private static func blockingRead(_ fd: Int32, seconds: Double) -> (text: String, closed: Bool) {
+        var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n > 0 { out += buffer[0..<n]; continue }
+            if n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) { return (String(decoding: out, as: UTF8.self), true) }
+        }
+        return (String(decoding: out, as: UTF8.self), false)
+    }
+
+    /// The value of one series of the metrics' exposition (0 when absent).
+    static func counter(_ metrics: BillingMetrics, _ series: String) -> Int {
+        let text = String(decoding: metrics.exposition(), as: UTF8.self)
+        let line = text.split(separator: "\n").first { $0.hasPrefix(series + " ") }
+        return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+    }
+
+    static func open(_ port: Int) throws -> Int32 {
+        try #require(ServeProcessTests.connect(port: port))
+    }
+
+    /// A connection that sends nothing, one that sends half a request head and one that stalls in
+    /// its body are all closed by their deadlines, and each closure is counted.
+    @Test func stalledRequestsAreClosed() async throws {
+        try await Self.withLiveServer { port, metrics in
+            let idle = try Self.open(port)
+            defer { close(idle) }
+            let halfHead = try Self.open(port)
+            defer { close(halfHead) }
+            ServeProcessTests.send(halfHead, Array("POST /webhooks/stripe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Le".utf8))
+            let slowBody = try Self.open(port)
+            defer { close(slowBody) }
+            let signature = "t=\(Int(Date().timeIntervalSince1970)),v1=\(String(repeating: "0", count: 64))"
+            ServeProcessTests.send(slowBody, Array(("POST /webhooks/stripe HTTP/1.1\r\nHost: 127.0.0.1\r\nStripe-Signature: \(signature)\r\n"
+                + "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"id\":").utf8))
+
+            let started = Date()
+            for fd in [idle, halfHead] {
+                let answer = await Self.readUntilClosed(fd, seconds: 10)
+                #expect(answer.closed, "a stalled connection stayed open")
+            }
+            // Keep the slow body trickling: each byte resets no deadline.
+            var closed = false
+            for _ in 0..<40 where !closed {
+                ServeProcessTests.send(slowBody, Array("x".utf8))
+                closed = await Self.readUntilClosed(slowBody, seconds: 0.25).closed
+            }
+            #expect(closed, "a body sent a byte at a time was never closed")
+            #expect(Date().timeIntervalSince(started) < 30)
+            // (The test client's own idle connection may be closed by the header deadline too.)
+            #expect(Self.counter(metrics, #"billing_http_connections_closed_total{reason="header_timeout"}"#) >= 2)
+            #expect(Self.counter(metrics, #"billing_http_connections_closed_total{reason="body_timeout"}"#) == 1)
+        }
+    }
+
+    /// A webhook without `Stripe-Signature`, with a malformed one, or announcing a body above the
+    /// limit is answered 400/413 with the SPEC's error body while its body is still unsent, and
+    /// the connection is closed.
+    @Test(arguments: [
+        (nil, 1_000_000, 400, "missing_signature"),
+        ("t=abc", 1_000_000, 400, "malformed_signature"),
+        ("t=1,v0=ab", 500, 400, "malformed_signature"),
+        ("t=1,v1=ab", 2_000_000, 413, "payload_too_large"),
+    ] as [(String?, Int, Int, String)])
+    func refusedFromTheHeadWithoutTheBody(signature: String?, length: Int, status: Int, code: String) async throws {
+        // Deadlines far beyond the read below: only the early refusal can answer and close in time.
+        try await Self.withLiveServer(timeouts: ConnectionTimeouts(header: .seconds(60), body: .seconds(60), idle: .seconds(60))) { port, _ in
+            let fd = try Self.open(port)
+            defer { close(fd) }
+            var head = "POST /webhooks/stripe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(length)\r\n"
+            if let signature { head += "Stripe-Signature: \(signature)\r\n" }
+            ServeProcessTests.send(fd, Array((head + "\r\n{\"id\":\"evt_").utf8))
+            let answer = await Self.readUntilClosed(fd, seconds: 20)
+            #expect(answer.text.hasPrefix("HTTP/1.1 \(status)"), "\(answer.text)")
+            #expect(answer.text.lowercased().contains("connection: close"))
+            let json = answer.text.components(separatedBy: "\r\n\r\n").last ?? ""
+            let error = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: [String: String]]
+            #expect(error?["error"]?["code"] == code)
+            #expect(error?["error"]?["message"]?.isEmpty == false)
+            #expect(answer.closed, "the connection stayed open after an early refusal")
+        }
+    }
+}
