@@ -7,7 +7,12 @@ import Synchronization
 /// libpq is blocking: every call on the connection runs on the connection's dedicated
 /// thread (a one-thread `NIOThreadPool`), never on Swift's cooperative pool, and one call at a
 /// time (the handle sits behind a mutex). When the server restarts, the next use resets the
-/// connection (`PQreset`) before running the caller's work.
+/// connection (`PQreset`) before running the caller's work: a connection that broke while idle
+/// is noticed without a round trip, because the server's goodbye (or the end of the stream) makes
+/// its socket readable.
+///
+/// Errors never carry libpq's text, which can quote the host, the user or options of the URL:
+/// a connection failure is a fixed message naming its kind (`ConnectionFailure`).
 public final class PGConnection: Sendable {
     private struct Handle: ~Copyable {
         var conn: OpaquePointer?
@@ -41,9 +46,9 @@ public final class PGConnection: Sendable {
             let conn: PGConnection = try await thread.runIfActive {
                 let c = openConnection(url)
                 guard PQstatus(c) == CONNECTION_OK else {
-                    let message = c.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
+                    let failure = ConnectionFailure(classifying: c.map { String(cString: PQerrorMessage($0)) })
                     if let c { PQfinish(c) }
-                    throw PostgresError(kind: .connectionUnavailable, message: message)
+                    throw failure.error(doing: "cannot connect to PostgreSQL")
                 }
                 return PGConnection(url: url, conn: c, thread: thread)
             }
@@ -86,10 +91,9 @@ public final class PGConnection: Sendable {
         if let c = h.conn {
             PQreset(c)
             if PQstatus(c) == CONNECTION_OK { return }
-            let message = String(cString: PQerrorMessage(c))
-            throw PostgresError(kind: .connectionUnavailable, message: message)
+            throw ConnectionFailure(classifying: String(cString: PQerrorMessage(c))).error(doing: "cannot reconnect to PostgreSQL")
         }
-        throw PostgresError(kind: .connectionUnavailable, message: "connection closed")
+        throw PostgresError(kind: .connectionUnavailable, message: "the connection to PostgreSQL is closed")
     }
 
     /// `PQconnectdbParams` with a default connect timeout, which the URL may override.

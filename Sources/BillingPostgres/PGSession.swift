@@ -91,8 +91,9 @@ public struct PGSession {
         return out
     }
 
-    func connectionError() -> PostgresError {
-        PostgresError(kind: .connectionUnavailable, message: String(cString: PQerrorMessage(conn)))
+    /// The connection broke. libpq's text is not kept (see `ConnectionFailure`).
+    func connectionError(sqlState: String? = nil) -> PostgresError {
+        PostgresError(kind: .connectionUnavailable, sqlState: sqlState, message: "lost the connection to PostgreSQL")
     }
 
     private func consume(_ res: OpaquePointer?) throws(PostgresError) -> PGRows {
@@ -106,7 +107,7 @@ public struct PGSession {
             let message = PQresultErrorField(res, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
                 ?? String(cString: PQresultErrorMessage(res))
             if PQstatus(conn) != CONNECTION_OK {
-                throw PostgresError(kind: .connectionUnavailable, sqlState: sqlState, message: message)
+                throw connectionError(sqlState: sqlState)
             }
             throw PostgresError(kind: .statement, sqlState: sqlState, message: message)
         }

@@ -1,8 +1,9 @@
 /// Why a PostgreSQL operation failed. One error type for the module (style §3.5).
 ///
-/// `sqlState` is PostgreSQL's five-character SQLSTATE when the server sent one; `nil` for
-/// client-side failures such as a refused connection. `message` is PostgreSQL's own text,
-/// which never contains bind values (they travel separately from the SQL).
+/// `sqlState` is PostgreSQL's five-character SQLSTATE when the server sent one (or, for a failed
+/// connection, the one its `ConnectionFailure` kind stands for). `message` is PostgreSQL's own text
+/// for a rejected statement, which never contains bind values (they travel separately from the
+/// SQL); for a connection failure it is a fixed text, never libpq's (which can quote the URL).
 public struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// Broad kinds that callers branch on.
     public enum Kind: Sendable, Hashable {
