@@ -1,4 +1,7 @@
 import CLibPQ
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOPosix
 import Synchronization
 
@@ -60,15 +63,36 @@ public final class PGConnection: Sendable {
     }
 
     /// Runs `body` with exclusive use of the connection on its own thread.
-    /// Resets a broken connection first. Return only Sendable values.
+    /// Resets a connection that broke (or was closed by the server while idle) first.
+    /// Return only Sendable values.
     public func withSession<T: Sendable>(_ body: @escaping @Sendable (PGSession) throws -> T) async throws -> T {
         try await thread.runIfActive {
             try self.handle.withLock { h throws -> T in
+                h.state.mayHaveCommitted = false
+                if let c = h.conn { Self.noticeIdleClose(c) }
                 if h.conn == nil || PQstatus(h.conn) != CONNECTION_OK {
                     try Self.reset(&h)
                 }
                 return try body(PGSession(conn: h.conn!, state: h.state))
             }
+        }
+    }
+
+    /// True when the last `withSession` sent something that may have committed: a COMMIT, or a
+    /// statement outside a transaction block. Its work must then never be run again.
+    public var lastSessionMayHaveCommitted: Bool {
+        handle.withLock { h in h.state.mayHaveCommitted }
+    }
+
+    /// Between uses nothing is expected from the server but NOTIFYs: when the socket is readable,
+    /// reads what came (a notification, the server's "terminating connection" or the end of the
+    /// stream) so that libpq marks a closed connection bad. No round trip, never blocks.
+    private static func noticeIdleClose(_ c: OpaquePointer) {
+        guard PQstatus(c) == CONNECTION_OK, PQtransactionStatus(c) == PQTRANS_IDLE else { return }
+        for _ in 0..<4 {
+            var fd = pollfd(fd: PQsocket(c), events: Int16(POLLIN), revents: 0)
+            guard poll(&fd, 1, 0) > 0 else { return }
+            if PQconsumeInput(c) == 0 || PQstatus(c) != CONNECTION_OK { return }
         }
     }
 

@@ -13,6 +13,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         case statement
         /// The pool was shut down.
         case poolClosed
+        /// Every pooled connection stayed busy for the pool's `checkoutTimeout`: retry later (HTTP 503).
+        case checkoutTimeout
     }
 
     public let kind: Kind
@@ -30,9 +32,11 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         return "PostgreSQL: \(message)"
     }
 
-    /// True for SQLSTATE class 08 (connection exception) and for client-side connection failures.
+    /// True when the database is unavailable for now: SQLSTATE class 08 (connection exception),
+    /// a server shutting down or starting, client-side connection failures, and a checkout that
+    /// found no free connection in time. Callers answer 503 and retry later.
     public var isConnectionFailure: Bool {
-        kind == .connectionUnavailable || (sqlState?.hasPrefix("08") ?? false)
+        kind == .connectionUnavailable || kind == .checkoutTimeout || (sqlState?.hasPrefix("08") ?? false)
             || sqlState == "57P01" || sqlState == "57P02" || sqlState == "57P03"
     }
 }

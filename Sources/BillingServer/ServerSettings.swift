@@ -23,6 +23,8 @@ public struct ServerSettings: Sendable {
     public var port: Int = 8080
     /// Connections in the PostgreSQL pool.
     public var poolSize: Int = 8
+    /// Longest wait for a free pooled connection before a request is answered 503 `unavailable`.
+    public var poolCheckoutTimeout: Duration = .seconds(5)
     /// Processor loops in this process, each with its own share of the customers.
     public var processorLoops: Int = 2
 

@@ -30,13 +30,16 @@ struct Serve: AsyncParsableCommand {
         settings.host = Settings.optional(host, env: "HOST") ?? "127.0.0.1"
         settings.port = try Settings.integer(port, env: "PORT", default: 8080, range: 0...65535)
         settings.adminTokens = try AdminTokens.parse(Settings.optional(nil, env: "BILLING_ADMIN_TOKENS"))
+        settings.poolCheckoutTimeout = .milliseconds(try Settings.integer(
+            nil, env: "BILLING_DB_CHECKOUT_TIMEOUT_MS", default: 5000, range: 100...600_000))
         settings.consoleSecureCookies = Settings.boolean(env: "BILLING_CONSOLE_SECURE_COOKIES") ?? false
         if settings.adminTokens.isEmpty {
             logger.warning("BILLING_ADMIN_TOKENS is not set: the admin API answers 401 to every request")
         }
 
-        let pool = PGPool(url: databaseURL, size: settings.poolSize)
         let metrics = BillingMetrics()
+        let pool = PGPool(url: databaseURL, size: settings.poolSize, checkoutTimeout: settings.poolCheckoutTimeout,
+                          observer: metrics.poolEvent)
         let handler = BillingEventHandler(livemode: settings.livemode, observe: metrics.record(decision:))
         let parts = BillingApplicationParts(
             settings: settings, pool: pool, handler: handler, metrics: metrics, logger: logger,
