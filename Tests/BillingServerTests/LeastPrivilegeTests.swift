@@ -177,4 +177,29 @@ import Testing
             }
         }
     }
+
+    /// The binary: `migrate deploy` reads BILLING_APP_ROLE and grants it (exit 0, one line saying
+    /// so); an unknown role exits 1 naming `app_role_refused`; a refused connection prints the URL
+    /// redacted and a fixed reason, never the password or libpq's text.
+    @Test func migrateDeployCommandLine() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: ReconcileCommandLineTests.binary.path), "build billing-worker first")
+        try await TestDatabase.withFreshAndAppRole { ownerURL, _, role in
+            let dir = ["BILLING_MIGRATIONS_DIR": TestDatabase.migrationsDirectory.path, "DATABASE_URL": ownerURL]
+            let granted = try ReconcileCommandLineTests.run(["migrate", "deploy"], env: dir.merging(["BILLING_APP_ROLE": role]) { $1 })
+            #expect(granted.status == 0, "\(granted.err)")
+            #expect(granted.out.contains("granted the application role \(role)"))
+            let unknown = try ReconcileCommandLineTests.run(["migrate", "deploy", "--app-role", "no_such_role_here"], env: dir)
+            #expect(unknown.status == 1)
+            #expect(unknown.err.contains("app_role_refused") && unknown.err.contains("no_such_role_here"))
+        }
+        let down = try ReconcileCommandLineTests.run(
+            ["migrate", "deploy", "--database-url", "postgresql://billing:p%25ss%40w%3Drd@127.0.0.1:1/billing"],
+            env: ["BILLING_MIGRATIONS_DIR": TestDatabase.migrationsDirectory.path])
+        #expect(down.status == 1)
+        #expect(down.err.contains("postgresql://billing:***@127.0.0.1:1/billing"))
+        #expect(down.err.contains("cannot connect to PostgreSQL (connection refused)"))
+        for fragment in ["p%25ss", "w%3Drd", "Connection refused", "Is the server running"] {
+            #expect(!down.err.contains(fragment), "\(down.err)")
+        }
+    }
 }
