@@ -7,8 +7,8 @@
 /// creates later, and the next deploy corrects them if they are append-only.
 ///
 /// - Ordinary tables: SELECT, INSERT, UPDATE, DELETE; sequences: USAGE, SELECT.
-/// - Append-only tables (those whose DELETE and TRUNCATE `refuse_append_only_change` refuses,
-///   found in the catalog, so a later one is covered too): SELECT and INSERT only, plus UPDATE of
+/// - Append-only tables (those with a trigger that runs `refuse_append_only_change`, found in the
+///   catalog, so a later one such as `billing_status_history` is covered too): SELECT and INSERT only, plus UPDATE of
 ///   the columns in `appendOnlyUpdatableColumns` (the acknowledgement of an alert).
 /// - `schema_migrations`: SELECT (for `/readyz`).
 /// - Never TRUNCATE, REFERENCES or TRIGGER; never ownership, so never ALTER/DROP of a table or
@@ -53,7 +53,6 @@ extension MigrationRunner {
                 JOIN pg_namespace n ON n.oid = c.relnamespace
                 JOIN pg_proc p ON p.oid = t.tgfoid
                 WHERE n.nspname = 'public' AND p.proname = 'refuse_append_only_change' AND NOT t.tgisinternal
-                  AND (t.tgtype & 8) <> 0  -- a DELETE trigger
                 ORDER BY 1
                 """).rows.compactMap { $0.string("relname") }
             for statement in Self.grantStatements(role: role, appendOnly: appendOnly) {
