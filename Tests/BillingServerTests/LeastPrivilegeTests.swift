@@ -75,8 +75,8 @@ import Testing
         }
     }
 
-    /// Ingest, processing, admin actions, an alert acknowledgement, replay, reconcile and prune,
-    /// all through a pool connected as the application role.
+    /// Ingest (webhook and `ingest` command), processing, admin actions, an alert acknowledgement,
+    /// replay, reconcile and prune, all through a pool connected as the application role.
     @Test func everyOperationWorksAsAppRole() async throws {
         try await TestDatabase.withFreshAndAppRole { ownerURL, appURL, _ in
             let pool = PGPool(url: appURL, size: 4)
@@ -103,6 +103,10 @@ import Testing
                 #expect(try await AdminTest.post(client, "/api/admin/clients/clt_app/mute-alerts", ["reason": "quiet"]).status == 200)
                 #expect(try await AdminTest.post(client, "/api/admin/events/evt_app_su/replay", ["reason": "check"]).status == 200)
             }
+            // `billing-worker ingest` of an exported event (source `import`, one `importer` audit row).
+            let imported = try await EventImporter(pool: pool).ingest(Array(IngestTests.event("evt_app_import").utf8), name: "export.json")
+            #expect(imported.new == 1 && imported.invalid.isEmpty)
+            try await JobTest.processAll(pool)
             // Replay job.
             let replay = try await ReplayTests.job(pool).run(ReplaySelection(), dryRun: false)
             #expect(replay.exitCode == 0)
@@ -114,7 +118,7 @@ import Testing
             // Prune.
             _ = try await TestApp.rows(owner, "UPDATE billing_events SET processed_at = now() - interval '40 days' RETURNING id")
             let pruned = try await PruneJob.run(processedBefore: Int64(Date().timeIntervalSince1970) - 86_400, pool: pool)
-            #expect(pruned >= 2)
+            #expect(pruned >= 3)
             #expect(try await AdminTest.auditCount(owner) >= 4)
             await pool.shutdown()
             await owner.shutdown()
