@@ -46,36 +46,39 @@ extension MigrationRunner {
                 throw MigrationError(.appRoleRefused, message:
                     "BILLING_APP_ROLE \(role) is a superuser, the migrating role itself or a member of it: it would bypass the append-only guarantees; use a role that owns nothing")
             }
+            // The schema the migrations run in (`public` unless the owner's search_path says otherwise).
+            let schema = try s.query("SELECT quote_ident(current_schema()) AS s").first?.string("s") ?? "public"
             let appendOnly = try s.query("""
-                SELECT DISTINCT c.relname
+                SELECT DISTINCT c.relname, quote_ident(c.relname) AS quoted
                 FROM pg_trigger t
                 JOIN pg_class c ON c.oid = t.tgrelid
-                JOIN pg_namespace n ON n.oid = c.relnamespace
                 JOIN pg_proc p ON p.oid = t.tgfoid
-                WHERE n.nspname = 'public' AND p.proname = 'refuse_append_only_change' AND NOT t.tgisinternal
+                WHERE c.relnamespace = current_schema()::regnamespace AND p.proname = 'refuse_append_only_change'
+                  AND NOT t.tgisinternal
                 ORDER BY 1
-                """).rows.compactMap { $0.string("relname") }
-            for statement in Self.grantStatements(role: role, appendOnly: appendOnly) {
+                """).rows.compactMap { r in r.string("relname").map { (name: $0, quoted: r.string("quoted") ?? $0) } }
+            for statement in Self.grantStatements(role: role, schema: schema, appendOnly: appendOnly) {
                 try s.execute(script: statement)
             }
         }
     }
 
-    /// The statements of the grants step, in order (exposed for tests and the README).
-    static func grantStatements(role: String, appendOnly: [String]) -> [String] {
+    /// The statements of the grants step, in order.
+    /// `schema` and the `quoted` table names are SQL identifiers as `quote_ident` returned them.
+    static func grantStatements(role: String, schema: String, appendOnly: [(name: String, quoted: String)]) -> [String] {
         var sql = [
-            "GRANT USAGE ON SCHEMA public TO \(role)",
-            "REVOKE ALL ON ALL TABLES IN SCHEMA public FROM \(role)",
-            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \(role)",
-            "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO \(role)",
-            "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO \(role)",
-            "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO \(role)",
-            "REVOKE INSERT, UPDATE, DELETE ON schema_migrations FROM \(role)",
+            "GRANT USAGE ON SCHEMA \(schema) TO \(role)",
+            "REVOKE ALL ON ALL TABLES IN SCHEMA \(schema) FROM \(role)",
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA \(schema) TO \(role)",
+            "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA \(schema) TO \(role)",
+            "ALTER DEFAULT PRIVILEGES IN SCHEMA \(schema) GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO \(role)",
+            "ALTER DEFAULT PRIVILEGES IN SCHEMA \(schema) GRANT USAGE, SELECT ON SEQUENCES TO \(role)",
+            "REVOKE INSERT, UPDATE, DELETE ON \(schema).schema_migrations FROM \(role)",
         ]
         for table in appendOnly {
-            sql.append("REVOKE UPDATE, DELETE ON \(table) FROM \(role)")
-            if let columns = appendOnlyUpdatableColumns[table], !columns.isEmpty {
-                sql.append("GRANT UPDATE (\(columns.joined(separator: ", "))) ON \(table) TO \(role)")
+            sql.append("REVOKE UPDATE, DELETE ON \(schema).\(table.quoted) FROM \(role)")
+            if let columns = appendOnlyUpdatableColumns[table.name], !columns.isEmpty {
+                sql.append("GRANT UPDATE (\(columns.joined(separator: ", "))) ON \(schema).\(table.quoted) TO \(role)")
             }
         }
         return sql
