@@ -120,10 +120,37 @@ public final class PGConnection: Sendable {
         throw PostgresError(kind: .connectionUnavailable, message: "the connection to PostgreSQL is closed")
     }
 
-    /// `PQconnectdbParams` with a default connect timeout, which the URL may override.
+    /// Defaults for every connection; the URL overrides any of them.
+    ///
+    /// TCP keepalives make a connection whose peer vanished without a word (a failover that moved
+    /// the address, a firewall that dropped the flow) fail within about a minute while idle, so the
+    /// next checkout sees it broken and reconnects instead of sending into the void; and
+    /// `tcp_user_timeout` bounds how long sent data may stay unacknowledged (30 s) before the
+    /// connection counts as lost, instead of the kernel's retransmission limit of ~15 minutes.
+    static let defaultOptions: [(keyword: String, value: String)] = [
+        ("connect_timeout", "5"), ("application_name", "billing-worker"),
+        ("keepalives", "1"), ("keepalives_idle", "30"), ("keepalives_interval", "10"), ("keepalives_count", "3"),
+        ("tcp_user_timeout", "30000"),
+    ]
+
+    /// The value libpq uses for connection option `keyword` on this connection (`PQconninfo`).
+    public func option(_ keyword: String) -> String? {
+        handle.withLock { h -> String? in
+            guard let c = h.conn, let options = PQconninfo(c) else { return nil }
+            defer { PQconninfoFree(options) }
+            var i = 0
+            while let name = options[i].keyword {
+                if String(cString: name) == keyword { return options[i].val.map { String(cString: $0) } }
+                i += 1
+            }
+            return nil
+        }
+    }
+
+    /// `PQconnectdbParams` with `defaultOptions`, which the URL may override.
     private static func openConnection(_ url: String) -> OpaquePointer? {
-        let keywords = ["connect_timeout", "application_name", "dbname"]
-        let values = ["5", "billing-worker", url]
+        let keywords = defaultOptions.map(\.keyword) + ["dbname"]
+        let values = defaultOptions.map(\.value) + [url]
         let k = keywords.map { strdup($0) }
         let v = values.map { strdup($0) }
         defer {

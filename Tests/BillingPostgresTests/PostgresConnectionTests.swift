@@ -1,9 +1,11 @@
 import BillingPostgres
+import BillingTestSupport
 import Testing
 
-/// `PostgresURL.redacted` (issue 15): no form of a password survives, with a password holding
-/// `%`, `@` and `=` (raw or percent-encoded), in the user info, the query or keyword/value form.
-@Suite struct PostgresURLRedactionTests {
+/// Connections and their URLs (issue 15). `PostgresURL.redacted`: no form of a password survives,
+/// with a password holding `%`, `@` and `=` (raw or percent-encoded), in the user info, the query
+/// or keyword/value form. Failures carry fixed messages; options default to keepalives.
+@Suite struct PostgresConnectionTests {
     static let password = "p%ss@w=rd"
     static let encoded = "p%25ss%40w%3Drd"
 
@@ -54,5 +56,20 @@ import Testing
         #expect(ConnectionFailure(classifying: "FATAL:  the database system is starting up") == .serverStarting)
         #expect(ConnectionFailure(classifying: "server certificate for \"h\" does not match host name") == .tls)
         #expect(ConnectionFailure(classifying: nil) == .other)
+    }
+
+    /// Every connection gets TCP keepalives and a bound on unacknowledged data, so a peer that
+    /// vanished silently is noticed; the URL can override them.
+    @Test func connectionsUseKeepalivesUnlessTheURLSaysOtherwise() async throws {
+        let url = try TestDatabase.serverURL()
+        let plain = try await PGConnection.connect(url)
+        #expect(plain.option("keepalives_idle") == "30")
+        #expect(plain.option("tcp_user_timeout") == "30000")
+        #expect(plain.option("connect_timeout") == "5")
+        await plain.close()
+        let separator = url.contains("?") ? "&" : "?"
+        let overridden = try await PGConnection.connect(url + separator + "keepalives_idle=7")
+        #expect(overridden.option("keepalives_idle") == "7")
+        await overridden.close()
     }
 }
