@@ -1,4 +1,7 @@
 import CLibPQ
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOPosix
 import Synchronization
 
@@ -7,7 +10,12 @@ import Synchronization
 /// libpq is blocking: every call on the connection runs on the connection's dedicated
 /// thread (a one-thread `NIOThreadPool`), never on Swift's cooperative pool, and one call at a
 /// time (the handle sits behind a mutex). When the server restarts, the next use resets the
-/// connection (`PQreset`) before running the caller's work.
+/// connection (`PQreset`) before running the caller's work: a connection that broke while idle
+/// is noticed without a round trip, because the server's goodbye (or the end of the stream) makes
+/// its socket readable.
+///
+/// Errors never carry libpq's text, which can quote the host, the user or options of the URL:
+/// a connection failure is a fixed message naming its kind (`ConnectionFailure`).
 public final class PGConnection: Sendable {
     private struct Handle: ~Copyable {
         var conn: OpaquePointer?
@@ -41,9 +49,9 @@ public final class PGConnection: Sendable {
             let conn: PGConnection = try await thread.runIfActive {
                 let c = openConnection(url)
                 guard PQstatus(c) == CONNECTION_OK else {
-                    let message = c.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
+                    let failure = ConnectionFailure(classifying: c.map { String(cString: PQerrorMessage($0)) })
                     if let c { PQfinish(c) }
-                    throw PostgresError(kind: .connectionUnavailable, message: message)
+                    throw failure.error(doing: "cannot connect to PostgreSQL")
                 }
                 return PGConnection(url: url, conn: c, thread: thread)
             }
@@ -55,15 +63,36 @@ public final class PGConnection: Sendable {
     }
 
     /// Runs `body` with exclusive use of the connection on its own thread.
-    /// Resets a broken connection first. Return only Sendable values.
+    /// Resets a connection that broke (or was closed by the server while idle) first.
+    /// Return only Sendable values.
     public func withSession<T: Sendable>(_ body: @escaping @Sendable (PGSession) throws -> T) async throws -> T {
         try await thread.runIfActive {
             try self.handle.withLock { h throws -> T in
+                h.state.mayHaveCommitted = false
+                if let c = h.conn { Self.noticeIdleClose(c) }
                 if h.conn == nil || PQstatus(h.conn) != CONNECTION_OK {
                     try Self.reset(&h)
                 }
                 return try body(PGSession(conn: h.conn!, state: h.state))
             }
+        }
+    }
+
+    /// True when the last `withSession` sent something that may have committed: a COMMIT, or a
+    /// statement outside a transaction block. Its work must then never be run again.
+    public var lastSessionMayHaveCommitted: Bool {
+        handle.withLock { h in h.state.mayHaveCommitted }
+    }
+
+    /// Between uses nothing is expected from the server but NOTIFYs: when the socket is readable,
+    /// reads what came (a notification, the server's "terminating connection" or the end of the
+    /// stream) so that libpq marks a closed connection bad. No round trip, never blocks.
+    private static func noticeIdleClose(_ c: OpaquePointer) {
+        guard PQstatus(c) == CONNECTION_OK, PQtransactionStatus(c) == PQTRANS_IDLE else { return }
+        for _ in 0..<4 {
+            var fd = pollfd(fd: PQsocket(c), events: Int16(POLLIN), revents: 0)
+            guard poll(&fd, 1, 0) > 0 else { return }
+            if PQconsumeInput(c) == 0 || PQstatus(c) != CONNECTION_OK { return }
         }
     }
 
@@ -86,16 +115,42 @@ public final class PGConnection: Sendable {
         if let c = h.conn {
             PQreset(c)
             if PQstatus(c) == CONNECTION_OK { return }
-            let message = String(cString: PQerrorMessage(c))
-            throw PostgresError(kind: .connectionUnavailable, message: message)
+            throw ConnectionFailure(classifying: String(cString: PQerrorMessage(c))).error(doing: "cannot reconnect to PostgreSQL")
         }
-        throw PostgresError(kind: .connectionUnavailable, message: "connection closed")
+        throw PostgresError(kind: .connectionUnavailable, message: "the connection to PostgreSQL is closed")
     }
 
-    /// `PQconnectdbParams` with a default connect timeout, which the URL may override.
+    /// Defaults for every connection; the URL overrides any of them.
+    ///
+    /// TCP keepalives make a connection whose peer vanished without a word (a failover that moved
+    /// the address, a firewall that dropped the flow) fail within about a minute while idle, so the
+    /// next checkout sees it broken and reconnects instead of sending into the void; and
+    /// `tcp_user_timeout` bounds how long sent data may stay unacknowledged (30 s) before the
+    /// connection counts as lost, instead of the kernel's retransmission limit of ~15 minutes.
+    static let defaultOptions: [(keyword: String, value: String)] = [
+        ("connect_timeout", "5"), ("application_name", "billing-worker"),
+        ("keepalives", "1"), ("keepalives_idle", "30"), ("keepalives_interval", "10"), ("keepalives_count", "3"),
+        ("tcp_user_timeout", "30000"),
+    ]
+
+    /// The value libpq uses for connection option `keyword` on this connection (`PQconninfo`).
+    public func option(_ keyword: String) -> String? {
+        handle.withLock { h -> String? in
+            guard let c = h.conn, let options = PQconninfo(c) else { return nil }
+            defer { PQconninfoFree(options) }
+            var i = 0
+            while let name = options[i].keyword {
+                if String(cString: name) == keyword { return options[i].val.map { String(cString: $0) } }
+                i += 1
+            }
+            return nil
+        }
+    }
+
+    /// `PQconnectdbParams` with `defaultOptions`, which the URL may override.
     private static func openConnection(_ url: String) -> OpaquePointer? {
-        let keywords = ["connect_timeout", "application_name", "dbname"]
-        let values = ["5", "billing-worker", url]
+        let keywords = defaultOptions.map(\.keyword) + ["dbname"]
+        let values = defaultOptions.map(\.value) + [url]
         let k = keywords.map { strdup($0) }
         let v = values.map { strdup($0) }
         defer {

@@ -16,7 +16,8 @@ public struct PGSession {
     /// Runs one statement with its binds and returns its rows.
     @discardableResult
     public func query(_ query: PGQuery) throws(PostgresError) -> PGRows {
-        try withCParams(query.binds) { values throws(PostgresError) in
+        noteSending(query.sql)
+        return try withCParams(query.binds) { values throws(PostgresError) in
             let res = PQexecParams(conn, query.sql, Int32(values.count), nil, values, nil, nil, 0)
             return try consume(res)
         }
@@ -31,6 +32,7 @@ public struct PGSession {
             _ = try consume(res)
             state.prepared.insert(name)
         }
+        noteSending(query.sql)
         return try withCParams(query.binds) { values throws(PostgresError) in
             let res = PQexecPrepared(conn, name, Int32(values.count), values, nil, nil, 0)
             return try consume(res)
@@ -39,7 +41,25 @@ public struct PGSession {
 
     /// Runs a script of one or more statements without binds (migrations, DDL).
     public func execute(script: String) throws(PostgresError) {
+        noteSending(script)
         _ = try consume(PQexec(conn, script))
+    }
+
+    /// Records, before a statement is sent, whether it may commit something: any statement
+    /// outside a transaction block but `BEGIN`, and `COMMIT`/`END` inside one. The pool retries
+    /// work lost with its connection only while this is false.
+    private func noteSending(_ sql: String) {
+        guard !state.mayHaveCommitted else { return }
+        let head = String(sql.drop { $0 == " " || $0 == "\n" || $0 == "\t" }.prefix(6)).uppercased()
+        switch PQtransactionStatus(conn) {
+        case PQTRANS_IDLE:
+            if !(head.hasPrefix("BEGIN") && !sql.contains(";")) { state.mayHaveCommitted = true }
+        case PQTRANS_INTRANS, PQTRANS_INERROR:
+            if head.hasPrefix("COMMIT") || head.hasPrefix("END") { state.mayHaveCommitted = true }
+        default:
+            // Unknown (the connection is already bad: nothing will reach the server) or busy.
+            break
+        }
     }
 
     /// Runs `body` in a transaction: COMMIT when it returns, ROLLBACK when it throws.
@@ -91,8 +111,9 @@ public struct PGSession {
         return out
     }
 
-    func connectionError() -> PostgresError {
-        PostgresError(kind: .connectionUnavailable, message: String(cString: PQerrorMessage(conn)))
+    /// The connection broke. libpq's text is not kept (see `ConnectionFailure`).
+    func connectionError(sqlState: String? = nil) -> PostgresError {
+        PostgresError(kind: .connectionUnavailable, sqlState: sqlState, message: "lost the connection to PostgreSQL")
     }
 
     private func consume(_ res: OpaquePointer?) throws(PostgresError) -> PGRows {
@@ -106,7 +127,7 @@ public struct PGSession {
             let message = PQresultErrorField(res, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
                 ?? String(cString: PQresultErrorMessage(res))
             if PQstatus(conn) != CONNECTION_OK {
-                throw PostgresError(kind: .connectionUnavailable, sqlState: sqlState, message: message)
+                throw connectionError(sqlState: sqlState)
             }
             throw PostgresError(kind: .statement, sqlState: sqlState, message: message)
         }
@@ -134,10 +155,13 @@ public struct PGSession {
     }
 }
 
-/// Per-connection state that lives as long as the connection: names of prepared statements.
+/// Per-connection state that lives as long as the connection: names of prepared statements,
+/// and whether the current session may have committed.
 /// Touched only by the thread that holds the connection's lock.
 final class PGConnectionState {
     var prepared: Set<String> = []
+    /// Since the current `withSession` began: was anything sent that may have committed?
+    var mayHaveCommitted = false
 }
 
 private func withCParams<T>(

@@ -1,8 +1,9 @@
 /// Why a PostgreSQL operation failed. One error type for the module (style §3.5).
 ///
-/// `sqlState` is PostgreSQL's five-character SQLSTATE when the server sent one; `nil` for
-/// client-side failures such as a refused connection. `message` is PostgreSQL's own text,
-/// which never contains bind values (they travel separately from the SQL).
+/// `sqlState` is PostgreSQL's five-character SQLSTATE when the server sent one (or, for a failed
+/// connection, the one its `ConnectionFailure` kind stands for). `message` is PostgreSQL's own text
+/// for a rejected statement, which never contains bind values (they travel separately from the
+/// SQL); for a connection failure it is a fixed text, never libpq's (which can quote the URL).
 public struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// Broad kinds that callers branch on.
     public enum Kind: Sendable, Hashable {
@@ -12,6 +13,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         case statement
         /// The pool was shut down.
         case poolClosed
+        /// Every pooled connection stayed busy for the pool's `checkoutTimeout`: retry later (HTTP 503).
+        case checkoutTimeout
     }
 
     public let kind: Kind
@@ -29,9 +32,11 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         return "PostgreSQL: \(message)"
     }
 
-    /// True for SQLSTATE class 08 (connection exception) and for client-side connection failures.
+    /// True when the database is unavailable for now: SQLSTATE class 08 (connection exception),
+    /// a server shutting down or starting, client-side connection failures, and a checkout that
+    /// found no free connection in time. Callers answer 503 and retry later.
     public var isConnectionFailure: Bool {
-        kind == .connectionUnavailable || (sqlState?.hasPrefix("08") ?? false)
+        kind == .connectionUnavailable || kind == .checkoutTimeout || (sqlState?.hasPrefix("08") ?? false)
             || sqlState == "57P01" || sqlState == "57P02" || sqlState == "57P03"
     }
 }

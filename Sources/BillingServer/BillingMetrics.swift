@@ -1,4 +1,5 @@
 import BillingCore
+import BillingPostgres
 import CoreMetrics
 import Metrics
 import Prometheus
@@ -17,6 +18,8 @@ public final class BillingMetrics: Sendable {
     private let failedEvents: CoreMetrics.Counter
     /// Events received, processed and failed per hour, for the console's chart (`billing_event_hourly`).
     public let hourly = HourlyEventCounts()
+    private let checkoutsWaiting: CoreMetrics.Gauge
+    private let checkoutWaitSeconds: CoreMetrics.Recorder
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -26,6 +29,25 @@ public final class BillingMetrics: Sendable {
         processingSeconds = CoreMetrics.Recorder(label: "billing_event_processing_seconds", dimensions: [], aggregate: true, factory: factory)
         duplicates = CoreMetrics.Counter(label: "billing_webhook_duplicates_total", factory: factory)
         failedEvents = CoreMetrics.Counter(label: "billing_events_failed_total", factory: factory)
+        checkoutsWaiting = CoreMetrics.Gauge(label: "billing_db_checkouts_waiting", factory: factory)
+        checkoutWaitSeconds = CoreMetrics.Recorder(label: "billing_db_checkout_wait_seconds", dimensions: [], aggregate: true, factory: factory)
+    }
+
+    /// The database pool's observer: `billing_db_checkouts_waiting` gauge (checkouts waiting for a
+    /// connection now), `billing_db_checkout_wait_seconds` histogram (how long each waited),
+    /// `billing_db_checkout_timeouts_total` (waits that gave up: answered 503) and
+    /// `billing_db_retries_total` (work re-run on a fresh connection after the old one died).
+    public func poolEvent(_ event: PGPool.Event) {
+        switch event {
+        case .waitStarted(let waiting):
+            checkoutsWaiting.record(waiting)
+        case .waitEnded(let waiting, let seconds, let timedOut):
+            checkoutsWaiting.record(waiting)
+            checkoutWaitSeconds.record(seconds)
+            if timedOut { counter("billing_db_checkout_timeouts_total", []).increment() }
+        case .retriedAfterConnectionLoss:
+            counter("billing_db_retries_total", []).increment()
+        }
     }
 
     /// `billing_webhook_requests_total{outcome}`: stored, duplicate, an error code, unavailable.

@@ -36,6 +36,8 @@ public struct ServerSettings: Sendable {
     public var trustedProxies = TrustedProxies([])
     /// Connections in the PostgreSQL pool.
     public var poolSize: Int = 8
+    /// Longest wait for a free pooled connection before a request is answered 503 `unavailable`.
+    public var poolCheckoutTimeout: Duration = .seconds(5)
     /// Processor loops in this process, each with its own share of the customers.
     public var processorLoops: Int = 2
 

@@ -21,6 +21,37 @@ public enum TestDatabase {
         return try await withDatabase(server: server, template: template, body)
     }
 
+    /// Runs `body` on a new migrated database with two URLs: the owner's (`DATABASE_URL`'s role)
+    /// and that of a new application role (login, no other attribute) that `migrate deploy` with
+    /// `appRole` has granted its privileges, as in the two-role set-up of production. The role is
+    /// dropped afterwards.
+    public static func withFreshAndAppRole<T: Sendable>(
+        _ body: @Sendable (_ ownerURL: String, _ appURL: String, _ role: String) async throws -> T
+    ) async throws -> T {
+        let server = try serverURL()
+        let role = "app_" + randomSuffix()
+        try await admin(server, "CREATE ROLE \(role) LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await withFresh { url in
+                try await MigrationRunner(directory: migrationsDirectory).deploy(databaseURL: url, appRole: role)
+                return try await body(url, replacingUser(in: url, with: role), role)
+            })
+        } catch {
+            result = .failure(error)
+        }
+        try? await admin(server, "DROP ROLE IF EXISTS \(role)")
+        return try result.get()
+    }
+
+    /// `url` (a `postgresql://` URL) with `user` as its user and no password.
+    public static func replacingUser(in url: String, with user: String) -> String {
+        guard var c = URLComponents(string: url) else { return url }
+        c.user = user
+        c.password = nil
+        return c.string ?? url
+    }
+
     /// Runs `body` with the URL of a new, empty database (cloned from `template0`), for tests
     /// of the migration runner itself; drops it afterwards.
     public static func withEmpty<T: Sendable>(_ body: @Sendable (String) async throws -> T) async throws -> T {

@@ -45,15 +45,23 @@ extension Migrate {
     /// `migrate deploy`: apply pending migrations.
     struct Deploy: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Apply pending migrations in order, each once, under an advisory lock.")
+            abstract: "Apply pending migrations in order, each once, under an advisory lock.",
+            discussion: """
+                Run it as the owner of the tables. With BILLING_APP_ROLE (or --app-role), it then grants
+                that role what serve and the jobs need, and no more (every run, idempotently).
+                """)
 
         @OptionGroup var options: MigrateOptions
+        @Option(name: .customLong("app-role"),
+                help: "Role that serve and the jobs connect as (default: $BILLING_APP_ROLE; none: no grants).")
+        var appRole: String?
 
         func run() async throws {
             let url = try options.resolvedDatabaseURL()
             let runner = MigrationRunner(directory: options.resolvedDirectory)
+            let appRole = appRole ?? ProcessInfo.processInfo.environment["BILLING_APP_ROLE"].flatMap { $0.isEmpty ? nil : $0 }
             let report = try await Migrate.reportingErrors("deploy") {
-                try await runner.deploy(databaseURL: url) { applied in
+                try await runner.deploy(databaseURL: url, appRole: appRole) { applied in
                     let ms = applied.duration / .milliseconds(1)
                     let mode = applied.inTransaction ? "" : ", no transaction"
                     print("applied \(applied.fileName) (\(Int(ms)) ms\(mode))")
@@ -62,6 +70,7 @@ extension Migrate {
             print(report.applied.isEmpty
                   ? "deploy: up to date (\(report.alreadyApplied) migration(s) already applied)"
                   : "deploy: applied \(report.applied.count) migration(s), \(report.alreadyApplied) already applied")
+            if let appRole { print("deploy: granted the application role \(appRole) its privileges") }
         }
     }
 

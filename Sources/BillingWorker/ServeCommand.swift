@@ -31,6 +31,8 @@ struct Serve: AsyncParsableCommand {
         settings.port = try Settings.integer(port, env: "PORT", default: 8080, range: 0...65535)
         settings.adminTokens = try AdminTokens.parse(Settings.optional(nil, env: "BILLING_ADMIN_TOKENS"))
         if let problem = AdminTokenRules.problem(in: settings.adminTokens) { Settings.fail(problem) }
+        settings.poolCheckoutTimeout = .milliseconds(try Settings.integer(
+            nil, env: "BILLING_DB_CHECKOUT_TIMEOUT_MS", default: 5000, range: 100...600_000))
         settings.consoleSecureCookies = Settings.boolean(env: "BILLING_CONSOLE_SECURE_COOKIES") ?? false
         try ServeLimits.read(into: &settings)
         if settings.adminTokens.isEmpty {
@@ -38,8 +40,9 @@ struct Serve: AsyncParsableCommand {
         }
 
         let descriptors = ServeLimits.raiseDescriptorLimit()
-        let pool = PGPool(url: databaseURL, size: settings.poolSize)
         let metrics = BillingMetrics()
+        let pool = PGPool(url: databaseURL, size: settings.poolSize, checkoutTimeout: settings.poolCheckoutTimeout,
+                          observer: metrics.poolEvent)
         let handler = BillingEventHandler(livemode: settings.livemode, observe: metrics.record(decision:))
         let parts = BillingApplicationParts(
             settings: settings, pool: pool, handler: handler, metrics: metrics, logger: logger,

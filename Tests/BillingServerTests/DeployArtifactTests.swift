@@ -62,11 +62,38 @@ struct DeployArtifactTests {
                 let name = try #require(entry["name"] as? String)
                 #expect(known.contains(name), "\(document.file): \(name) is not a variable billing-worker reads")
                 if let ref = (entry["valueFrom"] as? [String: Any])?["secretKeyRef"] as? [String: Any] {
-                    #expect(ref["name"] as? String == "billing-worker", "\(document.file): \(name) from another Secret")
+                    // Only the migrate Job reads the owner's URL, from a Secret of its own (issue 15).
+                    let secret = document.file == "migrate-job.yaml" && name == "DATABASE_URL" ? "billing-worker-owner" : "billing-worker"
+                    #expect(ref["name"] as? String == secret, "\(document.file): \(name) from another Secret")
                     #expect(ref["key"] as? String == name, "\(document.file): \(name) read from key \(ref["key"] ?? "-")")
                 }
             }
         }
+    }
+
+    /// Two roles (issue 15): the migrate Job connects as the owner and names the application role
+    /// to grant; the Deployment and the CronJob connect with the application role's URL.
+    @Test func migrationsRunAsOwnerServiceAsApplicationRole() throws {
+        func env(_ file: String) throws -> [[String: Any]] {
+            let container = try #require(try DeployFiles.containers().first { $0.0.file == file }?.1, "\(file)")
+            return container["env"] as? [[String: Any]] ?? []
+        }
+        func secret(of name: String, in entries: [[String: Any]]) -> String? {
+            let entry = entries.first { $0["name"] as? String == name }
+            return ((entry?["valueFrom"] as? [String: Any])?["secretKeyRef"] as? [String: Any])?["name"] as? String
+        }
+        let migrate = try env("migrate-job.yaml")
+        #expect(secret(of: "DATABASE_URL", in: migrate) == "billing-worker-owner")
+        #expect(migrate.contains { $0["name"] as? String == "BILLING_APP_ROLE" && ($0["value"] as? String)?.isEmpty == false })
+        for file in ["deployment.yaml", "reconcile-cronjob.yaml"] {
+            let entries = try env(file)
+            #expect(secret(of: "DATABASE_URL", in: entries) == "billing-worker", "\(file)")
+            #expect(!entries.contains { $0["name"] as? String == "BILLING_APP_ROLE" }, "\(file)")
+        }
+        let unit = try DeployFiles.text("deploy/systemd/billing-worker-migrate.service")
+        #expect(unit.contains("ExecStart=/usr/local/bin/billing-worker migrate deploy"))
+        #expect(unit.contains("EnvironmentFile=/etc/billing-worker/migrate.env"))
+        #expect(try DeployFiles.text("deploy/systemd/billing-worker.service").contains("EnvironmentFile=/etc/billing-worker/env"))
     }
 
     @Test func secretsComeFromTheSecretNeverFromLiterals() throws {
@@ -309,6 +336,8 @@ private enum DeployFiles {
             "BILLING_MAX_BODY_BYTES", "BILLING_MIGRATIONS_DIR", "HOST", "PORT", "LOG_LEVEL", "LOG_FORMAT",
             // Settings added after the SPEC (issues 10, 16).
             "BILLING_CONSOLE_SECURE_COOKIES", "BILLING_INTERNAL_PORT",
+            // Issue 15.
+            "BILLING_APP_ROLE", "BILLING_DB_CHECKOUT_TIMEOUT_MS",
         ]
         let folder = root.appendingPathComponent("Sources/BillingWorker")
         let sources = try FileManager.default.contentsOfDirectory(atPath: folder.path)

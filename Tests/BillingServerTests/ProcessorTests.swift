@@ -118,7 +118,8 @@ import Testing
     }
 
     /// A slow worker whose session was ended (its lease gone) cannot commit an event that
-    /// another worker already finished.
+    /// another worker already finished. Its batch never committed, so the pool runs it once more
+    /// on a fresh connection (issue 15): that run finds the event finished and claims nothing.
     @Test func slowWorkerCannotCommitFinishedEvent() async throws {
         try await TestDatabase.withFresh { url in
             let slow = PGPool(url: url, size: 1)
@@ -135,7 +136,8 @@ import Testing
             let done = try await TestApp.eventually(seconds: 20) { try await Self.process(fast, queue, counting).processed == 1 }
             #expect(done)
             blocking.release.signal()
-            await #expect(throws: (any Error).self) { _ = try await a.value }
+            let rerun = try? await a.value
+            #expect(rerun == nil || rerun?.claimed == 0, "the slow worker committed nothing")
             let row = try await TestApp.rows(fast, "SELECT status, attempts FROM billing_events WHERE stripe_event_id = 'evt_slow'").first
             #expect(row?.int("attempts") == 1)
             #expect(row?.string("status") == "processed")

@@ -19,6 +19,7 @@ public struct MigrationError: Error, Sendable, Hashable, CustomStringConvertible
             case snapshotMissing = "snapshot_missing"
             case snapshotUnwritable = "snapshot_unwritable"
             case catalogQueryFailed = "catalog_query_failed"
+            case appRoleRefused = "app_role_refused"
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -49,6 +50,8 @@ public struct MigrationError: Error, Sendable, Hashable, CustomStringConvertible
         public static let snapshotUnwritable = Code(.snapshotUnwritable)
         /// Reading the schema from the catalog failed.
         public static let catalogQueryFailed = Code(.catalogQueryFailed)
+        /// `BILLING_APP_ROLE` names no role, an invalid name, a superuser, or the owner itself.
+        public static let appRoleRefused = Code(.appRoleRefused)
 
         public var description: String { base.rawValue }
     }

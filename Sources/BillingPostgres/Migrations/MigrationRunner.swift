@@ -27,11 +27,17 @@ public struct MigrationRunner: Sendable {
         self.lockTimeout = lockTimeout
     }
 
-    /// Applies every pending migration to the database at `databaseURL`.
-    /// - Parameter progress: called (on the connection's thread) after each applied file.
+    /// Applies every pending migration to the database at `databaseURL`, then, when `appRole` is
+    /// given, grants that role the application's privileges (every run; see `MigrationRunner+Grants`).
+    /// - Parameters:
+    ///   - appRole: the role `serve` and the jobs connect as (`BILLING_APP_ROLE`); `nil` when they
+    ///     use the owner's URL too.
+    ///   - progress: called (on the connection's thread) after each applied file.
     /// - Returns: what was applied; an up-to-date database gives an empty `applied` list.
     @discardableResult
-    public func deploy(databaseURL: String, progress: (@Sendable (AppliedMigration) -> Void)? = nil) async throws -> DeployReport {
+    public func deploy(
+        databaseURL: String, appRole: String? = nil, progress: (@Sendable (AppliedMigration) -> Void)? = nil
+    ) async throws -> DeployReport {
         let files = try directory.files()
         let timeout = lockTimeout
         return try await Self.withConnection(databaseURL) { session in
@@ -45,6 +51,7 @@ public struct MigrationRunner: Sendable {
                     applied.append(done)
                     progress?(done)
                 }
+                if let appRole { try Self.grant(appRole, in: session) }
                 return DeployReport(applied: applied, alreadyApplied: files.count - applied.count)
             }
         }
