@@ -16,7 +16,7 @@ import Testing
     /// and something other than 401 with a configured token; refused requests write no audit row.
     @Test func everyRouteRequiresAValidToken() async throws {
         let routes = AdminTest.adminRoutes()
-        #expect(routes.count == 17)
+        #expect(routes.count == 18)  // 17 of SPEC §7 and the client history (issue 18)
         try await TestApp.withApp { client, pool in
             try await AdminTest.seed(pool, "auth_client", status: .pastDue)
             let alertId = try await AdminTest.insertAlert(pool, clientId: "auth_client")
