@@ -75,7 +75,7 @@ import Testing
             #expect(statuses == ["PENDING", "TRIALING", "PAST_DUE", "ACTIVE"])
             #expect(html.contains(#"<title id="status-timeline-title">Status over time</title>"#))
             #expect(html.contains(#"class="marker marker-admin""#) && html.contains(#"class="marker marker-alert""#))
-            #expect(html.contains(">time (UTC)</text>"))
+            #expect(html.contains(">time (UTC); each band starts at the time below it</text>"))
             let rows = html.components(separatedBy: #"<tr class="history-row">"#).dropFirst().map { String($0.prefix(200)) }
             #expect(rows.count == 3)
             #expect(rows.first?.contains("PAST_DUE → ACTIVE") == true && rows.first?.contains("confirm-payment by alice") == true)

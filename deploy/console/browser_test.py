@@ -8,12 +8,17 @@ selenium from deploy/.venv-console) through the console:
   sign in -> filter clients to the closed gate -> open a client -> confirm a payment with a
   reason -> see the gate open and the alert acknowledged -> find the audit row with psql ->
   post a form without its CSRF token and see it refused -> see a client named
-  <script>alert(1)</script> rendered as text.
+  <script>alert(1)</script> rendered as text -> (issue 18) deliver a client's signed Stripe events to
+  the service, confirm its payment, and read its status timeline (bands in time order, the admin
+  marker, the history table) and the overview's charts.
 
 Screenshots of the clients page and the client page go to --out. Exits 1 on any failure and
 prints "N passed, M failed" last.
 """
 import argparse
+import hashlib
+import hmac
+import json
 import os
 import secrets
 import shutil
@@ -35,9 +40,11 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SCRIPT_NAME = "<script>alert(1)</script>"
 REASON = "wire transfer received (browser test)"
 
+WEBHOOK_SECRET = "whsec_browser_test"
 SEED = f"""
 INSERT INTO clients (id, business_name) VALUES
-  ('acme_late', 'Acme Late Payers Ltd'), ('globex_ok', 'Globex Corporation'), ('xss_client', '{SCRIPT_NAME}');
+  ('acme_late', 'Acme Late Payers Ltd'), ('globex_ok', 'Globex Corporation'), ('xss_client', '{SCRIPT_NAME}'),
+  ('hist_client', 'Historic Dental');
 INSERT INTO client_billing (client_id, status, payment_source, stripe_customer_id, stripe_subscription_id,
                             last_event_id, last_event_created_at) VALUES
   ('acme_late', 'PAST_DUE', 'STRIPE', 'cus_acme', 'sub_acme', 'evt_acme_failed', now() - interval '2 hours'),
@@ -57,6 +64,102 @@ VALUES ('evt_acme_failed', 'invoice.payment_failed', now() - interval '2 hours',
         '{{"id":"evt_acme_failed","object":"event","type":"invoice.payment_failed","data":{{"object":{{"id":"in_1","customer":"cus_acme"}}}}}}',
         'processed', 'applied', 1, 'acme_late', 'webhook');
 """
+
+
+def history_events(now):
+    """hist_client's story as Stripe sends it (basil shape): checkout, trialing, active, a failed invoice."""
+    def sub(status, created):
+        obj = {"id": "sub_hist", "object": "subscription", "customer": "cus_hist", "status": status,
+               "cancel_at_period_end": False, "canceled_at": None, "trial_start": now - 60, "trial_end": now + 86400,
+               "pause_collection": None, "metadata": {},
+               "items": {"object": "list", "data": [{"id": "si_hist", "object": "subscription_item",
+                                                     "current_period_start": now - 60, "current_period_end": now + 2592000}]}}
+        return obj
+    def event(n, etype, created, obj):
+        return {"id": f"evt_hist_{n}", "object": "event", "api_version": "2025-03-31.basil", "created": created,
+                "livemode": False, "type": etype, "data": {"object": obj}}
+    checkout = {"id": "cs_hist", "object": "checkout.session", "mode": "subscription", "status": "complete",
+                "customer": "cus_hist", "subscription": "sub_hist", "client_reference_id": "hist_client", "metadata": {}}
+    invoice = {"id": "in_hist", "object": "invoice", "customer": "cus_hist", "billing_reason": "subscription_cycle",
+               "amount_paid": 0, "amount_due": 4900, "created": now - 10, "metadata": {}, "currency": "usd", "status": "open",
+               "parent": {"type": "subscription_details", "quote_details": None,
+                          "subscription_details": {"metadata": {}, "subscription": "sub_hist"}}}
+    return [event(1, "checkout.session.completed", now - 40, checkout),
+            event(2, "customer.subscription.created", now - 30, sub("trialing", now - 30)),
+            event(3, "customer.subscription.updated", now - 20, sub("active", now - 20)),
+            event(4, "invoice.payment_failed", now - 10, invoice)]
+
+
+def deliver(base, event):
+    """POSTs one event signed as Stripe signs it; answers the HTTP status."""
+    body = json.dumps(event, separators=(",", ":")).encode()
+    t = str(int(time.time()))
+    signature = hmac.new(WEBHOOK_SECRET.encode(), t.encode() + b"." + body, hashlib.sha256).hexdigest()
+    request = urllib.request.Request(base + "/webhooks/stripe", data=body, method="POST",
+                                     headers={"Stripe-Signature": f"t={t},v1={signature}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as r:
+        return r.status
+
+
+def wait_for(check, seconds=30):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if check():
+            return True
+        time.sleep(0.25)
+    return check()
+
+
+def history(base, url, out, d, c):
+    """Issue 18: a client with several status changes through real deliveries and an operator action, its
+    timeline in order, and the overview's charts with their text alternatives."""
+    now = int(time.time())
+    statuses = [deliver(base, e) for e in history_events(now)]
+    c.check(statuses == [200, 200, 200, 200], f"the service stores hist_client's signed events: {statuses}")
+    processed = wait_for(lambda: psql(url, "SELECT count(*) FROM billing_events WHERE stripe_event_id LIKE 'evt_hist_%' "
+                                           "AND status = 'processed'") == [["4"]])
+    c.check(processed, "the processor settles the four events")
+    d.get(base + "/console/clients/hist_client")
+    form = d.find_element(By.ID, "form-confirm-payment")
+    form.find_element(By.NAME, "reason").send_keys("paid by bank transfer (browser test)")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    c.check(d.find_element(By.ID, "flash").text == "Confirm payment done.", "hist_client's payment is confirmed")
+    rows = psql(url, "SELECT from_status, to_status, cause FROM billing_status_history WHERE client_id = 'hist_client' ORDER BY id")
+    expected = [["PENDING", "PENDING", "event"], ["PENDING", "TRIALING", "event"], ["TRIALING", "ACTIVE", "event"],
+                ["ACTIVE", "PAST_DUE", "event"], ["PAST_DUE", "ACTIVE", "admin"]]
+    c.check(rows == expected, f"psql finds the five history rows in order: {rows}")
+    bands = [b.get_attribute("data-status") for b in d.find_elements(By.CSS_SELECTOR, "#status-timeline rect.band")]
+    c.check(bands == ["PENDING", "TRIALING", "ACTIVE", "PAST_DUE", "ACTIVE"], f"the timeline shows the statuses in time order: {bands}")
+    xs = [float(b.get_attribute("x")) for b in d.find_elements(By.CSS_SELECTOR, "#status-timeline rect.band")]
+    c.check(xs == sorted(xs), f"the bands run left to right in time: {xs}")
+    c.check(len(d.find_elements(By.CSS_SELECTOR, "#status-timeline .marker-admin")) == 1, "the confirm-payment is a marker")
+    title = d.find_element(By.CSS_SELECTOR, "#status-timeline > title").get_attribute("textContent")
+    c.check(title == "Status over time", f"the timeline has a title for screen readers: {title!r}")
+    history_rows = [r.text for r in d.find_elements(By.CSS_SELECTOR, "#client-history tr.history-row")]
+    c.check(len(history_rows) == 5 and "PAST_DUE → ACTIVE" in history_rows[0] and "confirm-payment by operator" in history_rows[0],
+            f"the history table beside it lists the changes newest first: {history_rows[:2]}")
+    screenshot(d, os.path.join(out, "client-history.png"))
+
+    flushed = wait_for(lambda: int(psql(url, "SELECT coalesce(sum(received), 0) FROM billing_event_hourly")[0][0]) >= 4, seconds=30)
+    c.check(flushed, "the hourly counters reach the database")
+    d.get(base + "/console")
+    bars = d.find_elements(By.CSS_SELECTOR, "#chart-events rect.bar")
+    c.check(len(bars) == 24 * 3, f"the events chart has 24 hours of three series: {len(bars)}")
+    tips = " ".join(b.find_element(By.TAG_NAME, "title").get_attribute("textContent") for b in bars)
+    c.check(" received" in tips and any(int(b.get_attribute("height").split(".")[0] or 0) > 0 for b in bars),
+            "this hour's bar is drawn")
+    # The tables sit in a closed <details>: read their text content, not the rendered text.
+    gates = [" ".join(td.get_attribute("textContent") for td in r.find_elements(By.TAG_NAME, "td"))
+             for r in d.find_elements(By.CSS_SELECTOR, "#gate-per-day tbody tr")]
+    c.check(len(gates) == 30, f"the gate chart's table lists 30 days: {len(gates)}")
+    today = gates[-1].split()
+    c.check(today[1:] == ["1", "2"], f"today: 1 closing (hist_client) and 2 reopenings (two confirm-payments): {gates[-1]!r}")
+    for chart in ["chart-events", "chart-gates"]:
+        desc = d.find_element(By.CSS_SELECTOR, f"#{chart} > desc").get_attribute("textContent")
+        c.check(bool(desc), f"{chart} has a text description: {desc!r}")
+    c.check(d.find_element(By.ID, "queue-depth").text == "0", "the queue is empty once processed")
+    c.check(d.find_elements(By.TAG_NAME, "script") == [], "the overview holds no script element")
+    screenshot(d, os.path.join(out, "overview-charts.png"))
 
 
 def wait_url(d, fragment, seconds=10):
@@ -199,6 +302,8 @@ def drive(base, url, token, out, c):
             c.check(d.find_element(By.ID, "admin-id").text == "operator", f"the {name} page renders for the operator")
             screenshot(d, os.path.join(out, f"{name}.png"))
 
+        history(base, url, out, d, c)
+
         d.get(base + "/console/clients/xss_client")
         c.check(d.find_element(By.ID, "client-name").text.startswith(SCRIPT_NAME), "the client page shows the script name as text")
         c.check(d.find_elements(By.TAG_NAME, "script") == [], "the client page holds no script element")
@@ -230,7 +335,7 @@ def main():
         psql(url, SEED)
         token = secrets.token_urlsafe(24)
         port = free_port()
-        env.update(STRIPE_WEBHOOK_SECRETS="whsec_browser_test", BILLING_ADMIN_TOKENS=f"operator:{token}",
+        env.update(STRIPE_WEBHOOK_SECRETS=WEBHOOK_SECRET, BILLING_ADMIN_TOKENS=f"operator:{token}",
                    HOST="127.0.0.1", PORT=str(port), LOG_LEVEL="info")
         log = open(os.path.join(out, "serve.log"), "w")
         server = subprocess.Popen([args.binary, "serve"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
@@ -248,7 +353,7 @@ def main():
                 server.kill()
         pg_shell(f"pg_stop {pgdir}")
         shutil.rmtree(pgdir, ignore_errors=True)
-    print(f"screenshots: {os.path.join(out, 'clients.png')}, {os.path.join(out, 'client.png')}")
+    print(f"screenshots: {', '.join(os.path.join(out, n) for n in ['clients.png', 'client.png', 'client-history.png', 'overview-charts.png'])}")
     print(f"browser test: {c.passed} passed, {c.failed} failed")
     return 1 if c.failed else 0
 

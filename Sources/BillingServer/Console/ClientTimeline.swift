@@ -31,7 +31,7 @@ struct ClientTimeline {
             id: "status-timeline", title: "Status over time",
             summary: "\(history.count) recorded changes (\(changes) of status), from \(SVGChart.time(start)) to now; "
                 + "the history table lists each one.",
-            bands: bands, markers: markers, start: start, end: max(now, start + 60))
+            bands: bands, markers: markers, start: start, end: max(now, start))
         rows = history.reversed().map { e in
             HistoryRow(
                 at: SVGChart.time(e.changedAt),

@@ -99,19 +99,36 @@ struct SVGChart: Sendable {
     }
 
     /// Coloured bands per status over time (`start`…`end`, Unix seconds), admin actions as triangles under
-    /// the bands and alerts as dots above them, with dates on the time axis. Bands keep their order in the
-    /// markup (`data-index`), so a reader (or a test) can follow the statuses in time.
+    /// the bands and alerts as dots above them, with the time each band began on the axis. A band is at
+    /// least `minimumBandWidth` wide (changes processed in the same second stay visible), so the axis is
+    /// proportional to time within each band, not across them. Bands keep their order in the markup
+    /// (`data-index`), so a reader (or a test) can follow the statuses in time.
     static func timeline(id: String, title: String, summary: String, bands: [Band], markers: [Marker], start: Double, end: Double) -> SVGChart {
         var chart = SVGChart(id: id, title: title, summary: summary, height: 150)
-        let plotWidth = fullWidth - left - right, span = max(1, end - start)
-        func x(_ t: Double) -> Double { left + plotWidth * min(1, max(0, (t - start) / span)) }
-        for (i, band) in bands.enumerated() {
-            let x0 = x(band.from), x1 = max(x0 + 1, x(band.to))
-            chart.rects.append(Rect(
-                cls: "band", x: f(x0), y: "44", w: f(x1 - x0), h: "40", fill: color(ofStatus: band.status),
-                tip: "\(band.status) from \(time(band.from)) to \(time(band.to))", status: band.status, index: String(i)))
-            if x1 - x0 > 70 { chart.label(band.status, x: (x0 + x1) / 2, y: 68, anchor: "middle", size: 11, fill: "#10151f") }
+        let plotWidth = fullWidth - left - right
+        let layout = layOut(bands, width: plotWidth)
+        func x(_ t: Double) -> Double {
+            guard let i = bands.lastIndex(where: { $0.from <= t }) else { return left }
+            let (x0, w) = layout[i], band = bands[i]
+            let span = band.to - band.from
+            return left + x0 + (span > 0 ? w * min(1, (t - band.from) / span) : w)
         }
+        var lastTick = -Double.infinity
+        for (i, band) in bands.enumerated() {
+            let x0 = left + layout[i].x, w = layout[i].width
+            chart.rects.append(Rect(
+                cls: "band", x: f(x0), y: "44", w: f(w), h: "40", fill: color(ofStatus: band.status),
+                tip: "\(band.status) from \(time(band.from)) to \(time(band.to))", status: band.status, index: String(i)))
+            if w > 70 { chart.label(band.status, x: x0 + w / 2, y: 68, anchor: "middle", size: 11, fill: "#10151f") }
+            if x0 - lastTick >= 110 || i == 0 {
+                chart.lines.append(Line(x1: f(x0), y1: "104", x2: f(x0), y2: "108", stroke: "#5b6475"))
+                chart.label(time(band.from), x: x0, y: 120, anchor: i == 0 ? "start" : "middle", size: 10)
+                lastTick = x0
+            }
+        }
+        chart.lines.append(Line(x1: f(left), y1: "104", x2: f(fullWidth - right), y2: "104", stroke: "#5b6475"))
+        chart.lines.append(Line(x1: f(fullWidth - right), y1: "104", x2: f(fullWidth - right), y2: "108", stroke: "#5b6475"))
+        if fullWidth - right - lastTick >= 110 { chart.label(time(end), x: fullWidth - right, y: 120, anchor: "end", size: 10) }
         for marker in markers where marker.at >= start && marker.at <= end {
             let tip = "\(time(marker.at)): \(marker.label)"
             switch marker.kind {
@@ -119,15 +136,24 @@ struct SVGChart: Sendable {
             case .alert: chart.dots.append(Dot(cls: "marker marker-alert", cx: f(x(marker.at)), cy: "36", r: "5", fill: "#c0392b", tip: tip))
             }
         }
-        chart.lines.append(Line(x1: f(left), y1: "104", x2: f(fullWidth - right), y2: "104", stroke: "#5b6475"))
-        for k in 0...4 {
-            let t = start + span * Double(k) / 4
-            chart.lines.append(Line(x1: f(x(t)), y1: "104", x2: f(x(t)), y2: "108", stroke: "#5b6475"))
-            chart.label(time(t), x: x(t), y: 120, anchor: k == 0 ? "start" : k == 4 ? "end" : "middle", size: 10)
-        }
-        chart.label("time (UTC)", x: left + plotWidth / 2, y: 140, anchor: "middle", size: 11)
+        chart.label("time (UTC); each band starts at the time below it", x: left + plotWidth / 2, y: 140, anchor: "middle", size: 11)
         chart.label("▲ admin action   ● alert", x: fullWidth - right, y: 14, anchor: "end", size: 11)
         return chart
+    }
+
+    static let minimumBandWidth = 24.0
+
+    /// Each band's x and width in a plot `width` wide: proportional to its duration, at least
+    /// `minimumBandWidth`, the whole scaled to fit.
+    static func layOut(_ bands: [Band], width: Double) -> [(x: Double, width: Double)] {
+        let total = max(1, bands.reduce(0) { $0 + max(0, $1.to - $1.from) })
+        let raw = bands.map { max(minimumBandWidth, width * max(0, $0.to - $0.from) / total) }
+        let scale = width / max(1, raw.reduce(0, +))
+        var x = 0.0
+        return raw.map { w in
+            defer { x += w * scale }
+            return (x, w * scale)
+        }
     }
 
     /// The colour of a status band (also the legend of the client page).
