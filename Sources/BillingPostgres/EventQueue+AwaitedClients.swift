@@ -42,3 +42,18 @@ extension EventQueue {
         return Waiting(count: count, ageSeconds: count == 0 ? 0 : max(0, row?.double("age") ?? 0))
     }
 }
+
+extension EventQueue {
+    /// The number of events per waiting or stopped status (`received`, `processing`, `retry`,
+    /// `unmatched`, `failed`), through their partial index: settled events (`processed`, `ignored`)
+    /// are the log's bulk and grow forever, so they are never counted (the metrics gauge and the
+    /// console's overview both read this).
+    public static func waitingCounts(in session: PGSession) throws -> [String: Int] {
+        let rows = try session.prepared("waiting_counts", """
+            SELECT status, count(*) AS n FROM billing_events
+            WHERE status NOT IN ('processed', 'ignored')
+            GROUP BY status
+            """).rows
+        return Dictionary(rows.map { ($0.string("status") ?? "?", $0.int("n") ?? 0) }, uniquingKeysWith: +)
+    }
+}

@@ -142,18 +142,12 @@ public struct EventProcessorService: Service {
     /// (`processed`, `ignored`) are the log's bulk and grow forever: counting them scanned the whole
     /// table every few seconds (15 % of PostgreSQL's CPU under load), so they are not reported.
     private func updateQueueGauges() async throws {
-        let rows = try await pool.withConnection { session in
-            try session.prepared("queue_depth", """
-                SELECT status, count(*) AS n FROM billing_events
-                WHERE status IN ('received', 'processing', 'retry', 'unmatched', 'failed')
-                GROUP BY status
-                """).rows.map { ($0.string("status") ?? "?", $0.int("n") ?? 0) }
+        let (counts, oldest) = try await pool.withConnection { session in
+            (try EventQueue.waitingCounts(in: session), try EventQueue.oldestWaiting(statuses: ["unmatched"], in: session))
         }
-        let counts = Dictionary(rows, uniquingKeysWith: +)
         for status in ["received", "processing", "retry", "unmatched", "failed"] {
             metrics.queueDepth(status: status, count: counts[status] ?? 0)
         }
-        let oldest = try await pool.withConnection { session in try EventQueue.oldestWaiting(statuses: ["unmatched"], in: session) }
         metrics.oldestUnmatched(ageSeconds: oldest.ageSeconds)
     }
 }

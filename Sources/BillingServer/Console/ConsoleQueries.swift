@@ -35,11 +35,7 @@ enum ConsoleQueries {
         }
         // Only the waiting and stopped statuses are counted (their partial index); the settled bulk of the
         // log is estimated, so the overview does not scan a log of millions of events.
-        for row in try s.query("""
-            SELECT status, count(*) AS count FROM billing_events WHERE status NOT IN ('processed', 'ignored') GROUP BY status
-            """).rows {
-            o.eventsPerStatus[row.string("status") ?? ""] = row.int("count") ?? 0
-        }
+        o.eventsPerStatus = try EventQueue.waitingCounts(in: s)
         o.storedEstimate = try s.query("""
             SELECT greatest(reltuples, 0)::bigint AS n FROM pg_class WHERE oid = 'billing_events'::regclass
             """).first?.int64("n") ?? 0
