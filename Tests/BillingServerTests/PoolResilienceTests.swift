@@ -181,9 +181,10 @@ import Testing
             let metrics = BillingMetrics()
             let pool = PGPool(url: url, size: 1, checkoutTimeout: .milliseconds(300), observer: metrics.poolEvent)
             let direct = PGPool(url: url, size: 1)
-            let held = Task { try await pool.withConnection { s in try s.query("SELECT pg_sleep(5) AS held") } }
+            // Held until the checks are done (then cancelled), however slow the machine is.
+            let held = Task { try? await pool.withConnection { s in try s.query("SELECT pg_sleep(120) AS held") } }
             let holding = try await TestApp.eventually(seconds: 30) {
-                try await TestApp.count(direct, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(5) AS held%'") == 1
+                try await TestApp.count(direct, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(120) AS held%'") == 1
             }
             #expect(holding)
             // Without the bound this request would wait for the held connection and answer 200.
@@ -193,7 +194,10 @@ import Testing
             }
             let error = await #expect(throws: PostgresError.self) { _ = try await pool.withConnection { _ in 0 } }
             #expect(error?.kind == .checkoutTimeout && error?.isConnectionFailure == true)
-            _ = try await held.value
+            _ = try await TestApp.rows(direct, """
+                SELECT pg_cancel_backend(pid) AS cancelled FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(120) AS held%'
+                """)
+            _ = await held.value
             let text = String(decoding: metrics.exposition(), as: UTF8.self)
             #expect(text.contains("billing_db_checkout_timeouts_total"))
             #expect(text.contains("billing_db_checkout_wait_seconds_count"))
