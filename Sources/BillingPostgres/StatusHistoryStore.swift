@@ -68,16 +68,18 @@ public enum StatusHistoryStore {
         public var changedAt: Double
     }
 
-    /// A client's history, oldest first, after row id `after` (a page of at most `limit`).
-    public static func entries(clientId: String, after: Int64 = 0, limit: Int, in session: PGSession) throws -> [Entry] {
-        try session.prepared("status_history_page", """
-            SELECT id, from_status::text AS from_status, to_status::text AS to_status, from_source::text AS from_source,
-                   to_source::text AS to_source, cause, stripe_event_id, stripe_event_type, admin_id, admin_action,
-                   stripe_subscription_id, extract(epoch FROM changed_at)::float8 AS changed_at
-            FROM billing_status_history
-            WHERE client_id = \(clientId) AND id > \(after)
+    /// A client's newest `limit` history rows, oldest first.
+    public static func latest(clientId: String, limit: Int, in session: PGSession) throws -> [Entry] {
+        try session.prepared("status_history_latest", """
+            SELECT * FROM (
+              SELECT id, from_status::text AS from_status, to_status::text AS to_status, from_source::text AS from_source,
+                     to_source::text AS to_source, cause, stripe_event_id, stripe_event_type, admin_id, admin_action,
+                     stripe_subscription_id, extract(epoch FROM changed_at)::float8 AS changed_at
+              FROM billing_status_history
+              WHERE client_id = \(clientId)
+              ORDER BY id DESC
+              LIMIT \(limit)) newest
             ORDER BY id
-            LIMIT \(limit)
             """).rows.map { r in
             Entry(
                 id: r.int64("id") ?? 0,
@@ -94,14 +96,16 @@ public enum StatusHistoryStore {
 }
 
 extension StatusHistoryStore {
-    /// Gate closings (a change into PAST_DUE, UNPAID, PAUSED or CANCELED from a state outside them) and
+    /// Gate closings (a change into PAST_DUE, UNPAID, PAUSED or CANCELED from a state outside them, but for
+    /// PENDING → CANCELED, an abandoned signup that SPEC §6 never alerts) and
     /// reopenings (from one of them into TRIALING or ACTIVE) per UTC day since `since` (Unix seconds),
     /// oldest first, days without any left out. Reads the history's `changed_at` index only.
     public static func gateChangesPerDay(since: Int64, in session: PGSession) throws -> [(day: Int64, closings: Int, reopenings: Int)] {
         try session.prepared("gate_changes_per_day", """
             SELECT extract(epoch FROM date_trunc('day', changed_at AT TIME ZONE 'UTC'))::bigint AS day,
                    count(*) FILTER (WHERE to_status IN ('PAST_DUE', 'UNPAID', 'PAUSED', 'CANCELED')
-                                     AND from_status NOT IN ('PAST_DUE', 'UNPAID', 'PAUSED', 'CANCELED')) AS closings,
+                                     AND from_status NOT IN ('PAST_DUE', 'UNPAID', 'PAUSED', 'CANCELED')
+                                     AND NOT (from_status = 'PENDING' AND to_status = 'CANCELED')) AS closings,
                    count(*) FILTER (WHERE to_status IN ('TRIALING', 'ACTIVE')
                                      AND from_status IN ('PAST_DUE', 'UNPAID', 'PAUSED', 'CANCELED')) AS reopenings
             FROM billing_status_history

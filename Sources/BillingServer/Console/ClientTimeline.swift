@@ -72,7 +72,7 @@ extension ConsoleQueries {
     static func timeline(clientId: String, in s: PGSession) throws
         -> (history: [StatusHistoryStore.Entry], createdAt: Double, markers: [SVGChart.Marker], now: Double)
     {
-        let history = try StatusHistoryStore.entries(clientId: clientId, limit: 1000, in: s)
+        let history = try StatusHistoryStore.latest(clientId: clientId, limit: 1000, in: s)
         let clock = try s.query("""
             SELECT extract(epoch FROM now())::float8 AS now,
                    (SELECT extract(epoch FROM created_at)::float8 FROM clients WHERE id = \(clientId)) AS created
