@@ -27,7 +27,7 @@ extension EventLogStore {
         }
         query.sql = """
             WITH ins AS (
-              INSERT INTO billing_events (stripe_event_id, type, api_version, livemode, stripe_created_at, payload,
+              INSERT INTO billing_events (stripe_event_id, type, api_version, livemode, stripe_created_at, body,
                                           status, source, delivery_count, stripe_object_id, stripe_customer_id,
                                           stripe_subscription_id)
               VALUES \(values.joined(separator: ", "))
@@ -44,10 +44,10 @@ extension EventLogStore {
     /// late redelivery is still recognised as a duplicate. Returns how many were pruned.
     public static func prunePayloads(processedBefore: Int64, limit: Int, in session: PGSession) throws -> Int {
         try session.query("""
-            UPDATE billing_events SET payload = NULL
+            UPDATE billing_events SET payload = NULL, body = NULL
             WHERE id IN (
               SELECT id FROM billing_events
-              WHERE status IN ('processed', 'ignored') AND payload IS NOT NULL
+              WHERE status IN ('processed', 'ignored') AND (body IS NOT NULL OR payload IS NOT NULL)
                 AND processed_at < to_timestamp(\(processedBefore)::bigint)
               ORDER BY id LIMIT \(limit)
               FOR UPDATE SKIP LOCKED)

@@ -192,7 +192,7 @@ public struct EventQueue: Sendable {
     /// The columns `claimedEvent(_:)` reads.
     static let claimedColumns = """
         id, stripe_event_id, type, extract(epoch FROM stripe_created_at)::bigint AS created, livemode,
-        payload::text AS payload, attempts, client_id, stripe_customer_id, stripe_subscription_id, source
+        coalesce(body, payload::text) AS payload, attempts, client_id, stripe_customer_id, stripe_subscription_id, source
         """
 
     static func claimedEvent(_ r: PGRow) -> ClaimedEvent {

@@ -48,7 +48,7 @@ extension PGQuery {
         binds += [e.id, e.type, e.apiVersion, livemode.map { $0 ? "t" : "f" }, String(e.created), event.payload,
                   event.source.rawValue, String(deliveries), e.objectId, e.customerId, e.subscriptionId]
         let p = (1...11).map { "$\(base + $0)" }
-        return "(\(p[0]), \(p[1]), \(p[2]), \(p[3])::boolean, to_timestamp(\(p[4])::bigint), \(p[5])::jsonb, 'received', "
+        return "(\(p[0]), \(p[1]), \(p[2]), \(p[3])::boolean, to_timestamp(\(p[4])::bigint), \(p[5]), 'received', "
             + "\(p[6]), \(p[7])::int, \(p[8]), \(p[9]), \(p[10]))"
     }
 }

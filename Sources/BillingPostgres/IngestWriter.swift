@@ -170,7 +170,7 @@ public final class IngestWriter: Sendable {
         }
         query.sql = """
             WITH ins AS (
-              INSERT INTO billing_events (stripe_event_id, type, api_version, livemode, stripe_created_at, payload,
+              INSERT INTO billing_events (stripe_event_id, type, api_version, livemode, stripe_created_at, body,
                                           status, source, delivery_count, stripe_object_id, stripe_customer_id,
                                           stripe_subscription_id)
               VALUES \(values.joined(separator: ", "))

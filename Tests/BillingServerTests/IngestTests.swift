@@ -39,7 +39,7 @@ import Testing
             #expect(text.contains("2 new, 2 duplicate, 2 invalid"))
 
             let stored = try await JobTest.rows(pool, """
-                SELECT stripe_event_id, source, delivery_count, status, payload = '\(Self.event("evt_a"))'::jsonb AS same
+                SELECT stripe_event_id, source, delivery_count, status, body = '\(Self.event("evt_a"))' AS same
                 FROM billing_events ORDER BY stripe_event_id
                 """)
             #expect(stored.map { $0.string("stripe_event_id") } == ["evt_a", "evt_b", "evt_known"])

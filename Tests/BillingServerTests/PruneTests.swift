@@ -24,7 +24,7 @@ import Testing
             let pruned = try await PruneJob.run(processedBefore: cutoff, pool: pool, batchSize: 1, progress: lines.sink)
             #expect(pruned == 2)
             #expect(!lines.all.isEmpty)
-            let rows = try await JobTest.rows(pool, "SELECT stripe_event_id, payload IS NULL AS pruned FROM billing_events ORDER BY stripe_event_id")
+            let rows = try await JobTest.rows(pool, "SELECT stripe_event_id, body IS NULL AND payload IS NULL AS pruned FROM billing_events ORDER BY stripe_event_id")
             #expect(rows.map { "\($0.string("stripe_event_id") ?? ""):\($0.bool("pruned") ?? false)" } == [
                 "evt_co_1:true", "evt_ignored:true", "evt_su_1:false", "evt_waiting:false",
             ])

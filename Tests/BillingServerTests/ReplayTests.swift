@@ -140,7 +140,7 @@ import Testing
     @Test func prunedEventIsReported() async throws {
         try await JobTest.withPool { pool in
             try await JobTest.seedClient(pool, "clt_1", n: 1, status: "active", periodEnd: JobTest.t0 + 86_400)
-            _ = try await JobTest.rows(pool, "UPDATE billing_events SET payload = NULL WHERE stripe_event_id = 'evt_su_1' RETURNING id")
+            _ = try await JobTest.rows(pool, "UPDATE billing_events SET payload = NULL, body = NULL WHERE stripe_event_id = 'evt_su_1' RETURNING id")
             let report = try await Self.job(pool).run(ReplaySelection(stripeEventId: "evt_su_1"), dryRun: false)
             #expect(report.failed == 1)
             #expect(report.exitCode == 1)

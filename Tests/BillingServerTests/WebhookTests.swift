@@ -23,7 +23,8 @@ import Testing
             #expect(json["received"] as? Bool == true && json["duplicate"] as? Bool == false)
             let row = try #require(try await TestApp.rows(pool, """
                 SELECT type, status, source, delivery_count, livemode, api_version, stripe_object_id, stripe_customer_id,
-                       stripe_subscription_id, extract(epoch FROM stripe_created_at)::bigint AS created, payload->>'id' AS pid
+                       stripe_subscription_id, extract(epoch FROM stripe_created_at)::bigint AS created, body::jsonb->>'id' AS pid,
+                       body, payload IS NULL AS no_jsonb
                 FROM billing_events WHERE stripe_event_id = 'evt_store_1'
                 """).first)
             #expect(row.string("type") == "invoice.paid")
@@ -37,6 +38,8 @@ import Testing
             #expect(row.string("stripe_subscription_id") == "sub_9")
             #expect(row.int64("created") == 1_750_000_000)
             #expect(row.string("pid") == "evt_store_1")
+            // Stored exactly as received (SPEC §3), not as jsonb.
+            #expect(row.string("body") == String(decoding: body, as: UTF8.self) && row.bool("no_jsonb") == true)
         }
     }
 
@@ -317,3 +320,4 @@ import Testing
         }
     }
 }
+

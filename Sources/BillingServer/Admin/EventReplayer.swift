@@ -16,7 +16,7 @@ struct EventReplayer: Sendable {
         guard let record = try EventReplay.replay(stripeEventId: stripeEventId, handler: handler, now: now(), in: s) else {
             return nil
         }
-        let pruned = try s.query("SELECT payload IS NULL AS pruned FROM billing_events WHERE id = \(record.rowId)").first
+        let pruned = try s.query("SELECT body IS NULL AND payload IS NULL AS pruned FROM billing_events WHERE id = \(record.rowId)").first
         if pruned?.bool("pruned") == true {
             throw APIError.conflict("the payload of \(stripeEventId) was pruned; the event cannot be replayed")
         }
@@ -35,7 +35,7 @@ struct EventReplayer: Sendable {
             "error": record.error ?? NSNull(),
         ])
         return try s.query("""
-            SELECT (to_jsonb(x) || jsonb_build_object('replay', \(summary)::jsonb))::text AS j
+            SELECT (\(unsafeSQL: EventJSON.detail) || jsonb_build_object('replay', \(summary)::jsonb))::text AS j
             FROM billing_events x WHERE x.id = \(record.rowId)
             """).first?.string("j")
     }

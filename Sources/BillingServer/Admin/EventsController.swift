@@ -21,7 +21,7 @@ struct EventsController: Sendable {
         if let status = query["status"], EventStatus(rawValue: status) == nil {
             throw APIError.invalidRequest("`status` must be one of " + EventStatus.allCases.map(\.rawValue).joined(separator: ", "))
         }
-        var list = ListQuery(select: "SELECT x.id, (to_jsonb(x) - 'payload')::text AS j FROM billing_events x")
+        var list = ListQuery(select: "SELECT x.id, \(EventJSON.summary)::text AS j FROM billing_events x")
         list.equals("x.status", query["status"])
         list.equals("x.type", query["type"])
         list.equals("x.client_id", query["client_id"])
@@ -33,7 +33,7 @@ struct EventsController: Sendable {
     func show(_ context: AppContext) async throws -> Response {
         let eventId = try context.parameters.require("id")
         let event = try await db.transaction { s in
-            try s.query("SELECT to_jsonb(x)::text AS j FROM billing_events x WHERE x.stripe_event_id = \(eventId)").first?.string("j")
+            try s.query("SELECT \(unsafeSQL: EventJSON.detail)::text AS j FROM billing_events x WHERE x.stripe_event_id = \(eventId)").first?.string("j")
         }
         guard let event else { throw APIError.notFound("no event with id \(eventId)") }
         return RowJSON.response(event)

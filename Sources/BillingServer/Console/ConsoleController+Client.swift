@@ -34,7 +34,7 @@ extension ConsoleController {
                 ORDER BY (x.acknowledged_at IS NULL) DESC, x.id DESC LIMIT 20
                 """)),
              events: try ConsoleQueries.texts(s.query("""
-                SELECT (to_jsonb(x) - 'payload')::text AS j FROM billing_events x WHERE x.client_id = \(clientId)
+                SELECT \(unsafeSQL: EventJSON.summary)::text AS j FROM billing_events x WHERE x.client_id = \(clientId)
                 ORDER BY x.stripe_created_at DESC, x.id DESC LIMIT 20
                 """)),
              audit: try ConsoleQueries.texts(s.query("""

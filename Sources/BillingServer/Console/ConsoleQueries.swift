@@ -45,7 +45,7 @@ enum ConsoleQueries {
         o.unmatched = try EventQueue.oldestWaiting(statuses: ["unmatched"], in: s)
         o.gateDays = try StatusHistoryStore.gateChangesPerDay(since: o.now / 86_400 * 86_400 - 29 * 86_400, in: s)
         o.failedJSON = try s.query("""
-            SELECT (to_jsonb(x) - 'payload')::text AS j FROM billing_events x WHERE x.status = 'failed' ORDER BY x.id DESC LIMIT 20
+            SELECT \(unsafeSQL: EventJSON.summary)::text AS j FROM billing_events x WHERE x.status = 'failed' ORDER BY x.id DESC LIMIT 20
             """).rows.compactMap { $0.string("j") }
         let alerts = try s.query("""
             SELECT count(*) FILTER (WHERE created_at > now() - interval '24 hours') AS day,
