@@ -5,19 +5,30 @@
 -- application (a bare INSERT) created it.
 --
 -- The processor records, when it parks an event as `unmatched`, the client ids the event names
--- (`awaited_client_ids`). A row trigger on `clients` re-queues the events awaiting a new client in
--- the inserting transaction, so they become due exactly when the client is committed, and wakes
--- the processors. A periodic sweep of the processor (over the unmatched events only) covers
--- clients that arrive without firing triggers (logical replication, restores).
+-- (`awaited_client_ids`; '{}' when it names none, NULL for events parked by an earlier version). A
+-- statement trigger on `clients` re-queues the events awaiting the new clients in the inserting
+-- transaction, so they become due exactly when the clients are committed, and wakes the
+-- processors. A periodic sweep of the processor (over the unmatched events only) covers clients that
+-- arrive without firing triggers (logical replication, restores), and events parked with NULL by a
+-- replica of the previous version during a rolling update.
 --
 -- Lost wake-ups: the processor may be parking an event of client X (it saw no X) while another
--- transaction inserts X (its trigger cannot see the processor's uncommitted row). Both take the
--- transaction-scoped advisory lock (1668050548 = "clnt", hashtext(client id)) first, so either the
--- processor resolves X after the insert commits, or the trigger re-queues after the processor
--- commits its `unmatched` row.
+-- transaction inserts X (its trigger cannot see the processor's uncommitted row). Both take a
+-- transaction-scoped advisory lock on X's bucket (class 1668050548 = "clnt", hashtext(id) & 1023)
+-- before looking: the trigger in SHARE mode (client inserts never wait for each other), the
+-- processor EXCLUSIVE and without waiting (pg_try_advisory_xact_lock). Either the processor holds
+-- the bucket, parks the event and commits, and the trigger, waiting for it, then sees the parked
+-- row; or the trigger holds the bucket, the processor does not get it and tries the event again a
+-- second later (no attempt counted), when the insert has committed. The processor never waits, so
+-- no client insert can deadlock with it; one statement takes at most 1,024 locks, however many
+-- clients it inserts (a bulk import or a restore cannot exhaust the lock table). The trigger skips
+-- event rows another transaction holds (SKIP LOCKED): whoever holds one goes through the bucket
+-- lock before parking it. An application inserting clients at REPEATABLE READ may see too old a
+-- snapshot to find a parked event: the processor's sweep releases those.
 --
--- The trigger runs as the role that inserts the client (the main application's): its function
--- is SECURITY DEFINER, owned by the role that runs migrations, with its search_path fixed. Every statement is idempotent (no-transaction file: each runs on its own).
+-- The trigger runs as the role that inserts the clients (the main application's): its function
+-- is SECURITY DEFINER, owned by the role that runs migrations, with its search_path fixed.
+-- Every statement is idempotent (no-transaction file: each runs on its own).
 
 ALTER TABLE billing_events ADD COLUMN IF NOT EXISTS awaited_client_ids text[];
 
@@ -26,13 +37,19 @@ CREATE INDEX CONCURRENTLY IF NOT EXISTS billing_events_awaited_client_idx
     ON billing_events USING gin (awaited_client_ids)
     WHERE status = 'unmatched';
 
-CREATE OR REPLACE FUNCTION release_events_awaiting_client() RETURNS trigger
+CREATE OR REPLACE FUNCTION release_events_awaiting_clients() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER AS $$
+DECLARE
+    released integer;
 BEGIN
-    PERFORM pg_advisory_xact_lock(1668050548, hashtext(NEW.id));
+    PERFORM pg_advisory_xact_lock_shared(1668050548, bucket)
+    FROM (SELECT DISTINCT hashtext(id) & 1023 AS bucket FROM new_clients ORDER BY 1) buckets;
     UPDATE billing_events SET status = 'received', next_attempt_at = now()
-    WHERE status = 'unmatched' AND awaited_client_ids @> ARRAY[NEW.id];
-    IF FOUND THEN
+    WHERE id IN (SELECT id FROM billing_events
+                 WHERE status = 'unmatched' AND awaited_client_ids && ARRAY(SELECT id FROM new_clients)
+                 FOR UPDATE SKIP LOCKED);
+    GET DIAGNOSTICS released = ROW_COUNT;
+    IF released > 0 THEN
         PERFORM pg_notify('billing_events', '');
     END IF;
     RETURN NULL;
@@ -43,13 +60,15 @@ $$;
 -- search_path to the schema the migrations run in, with pg_temp last (never first).
 DO $$
 BEGIN
-    EXECUTE format('ALTER FUNCTION release_events_awaiting_client() SET search_path = %I, pg_temp', current_schema());
+    EXECUTE format('ALTER FUNCTION release_events_awaiting_clients() SET search_path = %I, pg_temp', current_schema());
 END;
 $$;
 
+-- One call per INSERT (or COPY) statement, with the rows it inserted.
 CREATE OR REPLACE TRIGGER clients_release_awaiting_events
     AFTER INSERT ON clients
-    FOR EACH ROW EXECUTE FUNCTION release_events_awaiting_client();
+    REFERENCING NEW TABLE AS new_clients
+    FOR EACH STATEMENT EXECUTE FUNCTION release_events_awaiting_clients();
 
 -- Events parked before this migration recorded no awaited client: process them once more, so
 -- that those naming a client id that exists now apply and the others record what they await.

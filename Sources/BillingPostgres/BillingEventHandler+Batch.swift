@@ -90,7 +90,11 @@ extension BillingEventHandler {
         let customers = Array(Set(keys.compactMap(\.customerId))).sorted()
         let clientIds = Array(Set(keys.flatMap(\.candidateClientIds))).sorted()
         for customer in customers { try lockCustomerLink(customer, in: session) }
-        for clientId in clientIds { try lockClientLink(clientId, in: session) }
+        do {
+            for clientId in clientIds { try lockClientLink(clientId, in: session) }
+        } catch is ClientLinkBusy {
+            return false  // one by one, the busy client's events are postponed
+        }
         let subscriptions = Array(Set(keys.compactMap(\.subscriptionId))).sorted()
         return try session.prepared("resolve_any", """
             SELECT 1 AS one FROM client_billing

@@ -75,11 +75,16 @@ public struct BillingEventHandler: EventHandler {
         try session.prepared("lock_customer_link", "SELECT pg_advisory_xact_lock(1651076204, hashtext(\(customer)))")
     }
 
-    /// A transaction-scoped advisory lock on client `clientId` appearing (class "clnt"): taken by the
-    /// trigger that releases the events awaiting a new client (migration 0011) and before parking an
-    /// event that names it.
+    /// The transaction-scoped advisory lock on client `clientId` appearing (class "clnt", one of 1,024
+    /// buckets), taken before parking an event that names it. The trigger that releases the events
+    /// awaiting new clients (migration 0011) holds it shared while a client is being inserted; the
+    /// processor never waits for it (so no client insert can deadlock with processing): when it is
+    /// held, the event is tried again a second later (`ClientLinkBusy`).
     static func lockClientLink(_ clientId: String, in session: PGSession) throws {
-        try session.prepared("lock_client_link", "SELECT pg_advisory_xact_lock(1668050548, hashtext(\(clientId)))")
+        let got = try session.prepared("lock_client_link", """
+            SELECT pg_try_advisory_xact_lock(1668050548, hashtext(\(clientId)) & 1023) AS got
+            """).first?.bool("got")
+        guard got == true else { throw ClientLinkBusy(clientId: clientId) }
     }
 
     /// SPEC §5 client resolution, in the order `ClientResolutionKeys` documents.

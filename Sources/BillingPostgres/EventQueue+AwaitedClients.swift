@@ -2,17 +2,21 @@ import BillingCore
 
 extension EventQueue {
     /// Re-queues every `unmatched` event that names a client id which exists now (SPEC §5: events
-    /// naming a client id are processed once that client appears). Returns how many.
+    /// naming a client id are processed once that client appears), and every one whose awaited
+    /// client ids were never recorded (parked by a replica of the previous version during a rolling
+    /// update). Returns how many.
     ///
     /// The trigger of migration 0011 does this when a client is inserted; this sweep is the safety
-    /// net for clients that arrived without firing it (logical replication, a restore). It reads
-    /// only the unmatched events (the partial status index), never the whole log.
+    /// net for clients that arrived without firing it (logical replication, a restore, an insert at
+    /// REPEATABLE READ). It reads only the unmatched events (the partial status index), never the
+    /// whole log.
     @discardableResult
     public static func releaseEventsAwaitingExistingClients(in session: PGSession) throws -> Int {
         try session.prepared("release_awaiting_clients", """
             UPDATE billing_events AS e SET status = 'received', next_attempt_at = now()
-            WHERE e.status = 'unmatched' AND e.awaited_client_ids IS NOT NULL
-              AND EXISTS (SELECT 1 FROM clients c WHERE c.id = ANY(e.awaited_client_ids))
+            WHERE e.status = 'unmatched'
+              AND (e.awaited_client_ids IS NULL
+                   OR EXISTS (SELECT 1 FROM clients c WHERE c.id = ANY(e.awaited_client_ids)))
             RETURNING e.id
             """).count
     }
@@ -55,5 +59,24 @@ extension EventQueue {
             GROUP BY status
             """).rows
         return Dictionary(rows.map { ($0.string("status") ?? "?", $0.int("n") ?? 0) }, uniquingKeysWith: +)
+    }
+}
+
+/// The client an event names is being inserted by another transaction right now (its link lock is
+/// held): the event is tried again a second later, without counting an attempt, instead of being
+/// parked where that insert's trigger could not see it.
+public struct ClientLinkBusy: Error, CustomStringConvertible, Sendable {
+    public let clientId: String
+    public var description: String {
+        "client \(clientId) is being created by another transaction; the event is tried again in a second"
+    }
+}
+
+extension EventQueue {
+    /// Puts a claimed event back, due in a second, with its status and attempts unchanged.
+    func postpone(_ event: ClaimedEvent, in session: PGSession) throws {
+        try session.prepared("postpone_event", """
+            UPDATE billing_events SET next_attempt_at = now() + interval '1 second' WHERE id = \(event.rowId)
+            """)
     }
 }

@@ -80,7 +80,7 @@ extension EventQueue {
     /// Writes every disposition in one statement: what `settle(_:_:mode: .claimed, in:)` writes
     /// for each event. Failed events are left to `fail`.
     /// One event's awaited client ids as one array element (`settleAll` unnests parallel one-dimensional
-    /// arrays): joined by the unit separator, which `string_to_array` splits again.
+    /// arrays): joined by the unit separator, which `string_to_array` splits again (`''` → `{}`).
     static func joinAwaited(_ ids: [String]) -> String {
         ids.joined(separator: "\u{1F}")
     }

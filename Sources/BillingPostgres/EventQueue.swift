@@ -29,9 +29,10 @@ public enum EventDisposition: Sendable, Equatable {
     /// until one of `awaitedClientIds` (the client ids the event names) appears in `clients`.
     case unmatched(awaitedClientIds: [String])
 
-    /// `billing_events.awaited_client_ids` for this disposition: what an unmatched event waits for.
+    /// `billing_events.awaited_client_ids` for this disposition: what an unmatched event waits for
+    /// (`[]` when it names no client; NULL, for the other dispositions, means "not recorded").
     var awaitedClientIds: [String]? {
-        if case .unmatched(let ids) = self, !ids.isEmpty { return ids }
+        if case .unmatched(let ids) = self { return ids }
         return nil
     }
 }
@@ -55,6 +56,8 @@ public struct BatchReport: Sendable, Equatable {
     public var unmatched = 0
     public var retried = 0
     public var failed = 0
+    /// Events whose named client was being inserted right then: due again in a second, no attempt counted.
+    public var postponed = 0
     /// Per event: (stripe event id, type, disposition or error, seconds spent).
     public var events: [ProcessedEventRecord] = []
     public init() {}
@@ -75,7 +78,7 @@ public struct BatchReport: Sendable, Equatable {
 public struct ProcessedEventRecord: Sendable, Equatable {
     public let stripeEventId: String
     public let type: String
-    /// `processed`, `ignored`, `unmatched`, `retry` or `failed`.
+    /// `processed`, `ignored`, `unmatched`, `retry`, `failed` or `postponed`.
     public let status: String
     public let outcome: String?
     public let seconds: Double
@@ -146,6 +149,10 @@ public struct EventQueue: Sendable {
                 report.count(event, disposition, seconds: clock() - started)
             } catch let error as PostgresError where error.isConnectionFailure {
                 throw error
+            } catch is ClientLinkBusy {
+                try postpone(event, in: session)
+                report.postponed += 1
+                report.events.append(.init(stripeEventId: event.stripeEventId, type: event.type, status: "postponed", outcome: nil, seconds: clock() - started))
             } catch {
                 let status = try fail(event, error: error, in: session, now: now)
                 if status == "failed" { report.failed += 1 } else { report.retried += 1 }

@@ -10,8 +10,17 @@ import BillingCore
 ///   event of the current subscription that was evaluated (`applied`, `no_change` or `pinned`);
 /// - (c) every `checkout.session.completed` of the current subscription leaves `payment_source` ≠ NONE.
 ///
-/// Outcome labels are used only where the rules leave no other trace: `superseded` (the event did not touch the
-/// current subscription) and whether an event was evaluated at all.
+/// and, so that a wrong label cannot hide a wrong decision:
+/// - (d) an event of another subscription is `superseded` exactly when the current one is live (not seen
+///   canceled) or that subscription was seen canceled; a checkout only in the second case;
+/// - (e) a status-bearing event of the current subscription created after its watermark is never `stale`
+///   (except a snapshot that is not canceled of a subscription already seen canceled: Stripe's canceled is
+///   terminal, so it describes an earlier moment).
+/// - (f) given the client's status before the event (where the caller knows it), a snapshot of the current
+///   subscription created in the watermark's second is `stale` only when it would move the status to a
+///   different one of equal or lower rank.
+/// Which subscriptions were seen canceled is tracked from the events themselves (every canceled snapshot of
+/// the client, whatever its outcome).
 public struct OrderingInvariants: Sendable {
     public let clientId: String
     /// The current subscription as the events make it.
@@ -22,6 +31,8 @@ public struct OrderingInvariants: Sendable {
     private var latestInvoiceCreated: Int64?
     /// Subscriptions with a processed, not superseded, checkout.
     private var checkedOut: Set<String> = []
+    /// Subscriptions of the client seen `canceled` / `incomplete_expired` in a snapshot.
+    private var seenCanceled: Set<String> = []
     /// Broken promises so far, each naming the event.
     public private(set) var violations: [String] = []
 
@@ -29,9 +40,20 @@ public struct OrderingInvariants: Sendable {
         self.clientId = clientId
     }
 
-    /// Folds one processed event (in processing order) with the outcome it got; checks (a).
-    public mutating func record(_ event: BillingEvent, outcome: BillingOutcome) {
+    /// Folds one processed event (in processing order) with the outcome it got; checks (a), (d), (e) and,
+    /// given `statusBefore` (the client's status when the event was processed), (f).
+    public mutating func record(_ event: BillingEvent, outcome: BillingOutcome, statusBefore: BillingStatus? = nil) {
         guard outcome != .ignored else { return }
+        checkSuperseded(event, outcome: outcome)
+        var canceledSnapshot: String?
+        if case .subscription(let snapshot) = event.kind, snapshot.status.isCanceled { canceledSnapshot = snapshot.id }
+        defer { if let canceledSnapshot { seenCanceled.insert(canceledSnapshot) } }
+        let staleAllowedAfterWatermark: Bool
+        if case .subscription(let snapshot) = event.kind {
+            staleAllowedAfterWatermark = seenCanceled.contains(snapshot.id) && !snapshot.status.isCanceled
+        } else {
+            staleAllowedAfterWatermark = false
+        }
         let statusBearing: Bool
         switch event.kind {
         case .ignored:
@@ -53,6 +75,18 @@ public struct OrderingInvariants: Sendable {
             return
         }
         guard statusBearing else { return }
+        if outcome == .stale, !staleAllowedAfterWatermark, watermark.map({ event.created > $0.created }) ?? true {
+            violations.append("\(clientId): \(event.id) (created \(event.created)) came out stale although the watermark was "
+                + "\(watermark.map { "\($0.id) at \($0.created)" } ?? "unset")")
+        }
+        if outcome == .stale, !staleAllowedAfterWatermark, let before = statusBefore, let mark = watermark,
+           event.created == mark.created, case .subscription(let snapshot) = event.kind {
+            let target = snapshot.status.billingStatus
+            if target == before || target.sameSecondRank > before.sameSecondRank {
+                violations.append("\(clientId): \(event.id) (created in the watermark's second) would move \(before) to "
+                    + "\(target) but came out stale")
+            }
+        }
         let evaluated = outcome == .applied || outcome == .noChange || outcome == .pinned
         if let mark = watermark, event.created < mark.created, evaluated {
             violations.append("\(clientId): \(event.id) (created \(event.created)) came out \(outcome.rawValue) "
@@ -81,6 +115,25 @@ public struct OrderingInvariants: Sendable {
         }
         violations += found
         return found
+    }
+
+    /// (d): whether an event of another subscription had to be `superseded`, from what the events showed.
+    private mutating func checkSuperseded(_ event: BillingEvent, outcome: BillingOutcome) {
+        let subscription: String?, isCheckout: Bool
+        switch event.kind {
+        case .subscription(let snapshot): (subscription, isCheckout) = (snapshot.id, false)
+        case .invoice(let invoice): (subscription, isCheckout) = (invoice.subscriptionId, false)
+        case .checkoutCompleted(let checkout): (subscription, isCheckout) = (checkout.subscriptionId, true)
+        case .ignored: return
+        }
+        guard let subscription, subscription != current else { return }
+        let currentIsLive = current.map { !seenCanceled.contains($0) } ?? false
+        let mustBeSuperseded = seenCanceled.contains(subscription) || (currentIsLive && !isCheckout)
+        if mustBeSuperseded != (outcome == .superseded) {
+            violations.append("\(clientId): \(event.id) of \(subscription) came out \(outcome.rawValue); the current subscription "
+                + "\(current ?? "none") is \(currentIsLive ? "live" : "not live"), \(subscription) was "
+                + "\(seenCanceled.contains(subscription) ? "" : "not ")seen canceled")
+        }
     }
 
     /// A snapshot or invoice of `subscription` that was not superseded touched it; another one becomes current.

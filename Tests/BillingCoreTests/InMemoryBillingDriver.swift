@@ -95,7 +95,7 @@ struct InMemoryBillingDriver {
         check(decision, clientId: clientId, mutedBefore: before.1.opsAlertsMuted, event: stored.event)
         var invariants = ordering[clientId] ?? OrderingInvariants(clientId: clientId)
         let known = invariants.violations.count
-        invariants.record(stored.event, outcome: decision.outcome)
+        invariants.record(stored.event, outcome: decision.outcome, statusBefore: before.0.status)
         invariants.check(decision.billing, at: stored.event.id)
         violations += invariants.violations.dropFirst(known)
         ordering[clientId] = invariants

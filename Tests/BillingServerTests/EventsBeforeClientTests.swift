@@ -113,10 +113,11 @@ import Testing
         }
     }
 
-    /// The lost wake-up: the processor looks for the client while another transaction is inserting it. The
-    /// trigger's link lock makes the processor wait for that commit and then resolve the client, instead of
-    /// parking the event where the trigger, which cannot see it, would never release it.
-    @Test(arguments: [false, true]) func aClientCommittedWhileTheEventIsBeingParkedIsNotLost(batchPath: Bool) async throws {
+    /// The lost wake-up, processor second: while another transaction is inserting the client, the processor
+    /// does not park the event (the insert's trigger could not see it) and does not wait for the insert
+    /// either (no deadlock with the application): it postpones the event a second, counting no attempt, and
+    /// then processes it once the client is committed.
+    @Test(arguments: [false, true]) func anEventIsPostponedWhileItsClientIsBeingInserted(batchPath: Bool) async throws {
         try await TestApp.withApp { http, pool in
             let checkout = Self.onboarding(client: "c_race")[0]
             _ = try await TestApp.deliver(http, StripeEventRenderer.render(checkout, shape: .basil))
@@ -126,18 +127,66 @@ import Testing
             }
             let handler: any EventHandler = batchPath ? BillingEventHandler(livemode: nil)
                 : OneByOneHandler(inner: BillingEventHandler(livemode: nil))
-            let processing = Task {
-                try await pool.withConnection { s in
-                    try EventQueue().processBatch(handler: handler, in: s, now: Self.t0, clock: { 0 })
-                }
+            let first = try await pool.withConnection { s in
+                try EventQueue().processBatch(handler: handler, in: s, now: Self.t0, clock: { 0 })
             }
-            try await Task.sleep(for: .milliseconds(300))
+            #expect(first.postponed == 1 && first.unmatched == 0 && first.processed == 0)
+            let waiting = try await TestApp.rows(pool, "SELECT status, attempts, next_attempt_at > now() AS later FROM billing_events").first
+            #expect(waiting?.string("status") == "received" && waiting?.int("attempts") == 0 && waiting?.bool("later") == true)
             _ = try await inserter.withSession { s in try s.execute(script: "COMMIT") }
             await inserter.close()
-            let report = try await processing.value
-            #expect(report.processed == 1 && report.unmatched == 0)
+            try await Task.sleep(for: .milliseconds(1_100))
+            let second = try await pool.withConnection { s in
+                try EventQueue().processBatch(handler: handler, in: s, now: Self.t0, clock: { 0 })
+            }
+            #expect(second.processed == 1)
+            let settled = try await TestApp.rows(pool, "SELECT status, attempts FROM billing_events").first
+            #expect(settled?.string("status") == "processed" && settled?.int("attempts") == 1)
+        }
+    }
+
+    /// The lost wake-up, processor first: an event parked while its client is being inserted is released by
+    /// the insert's trigger, which waits for the parking transaction (it holds the client's bucket) and then
+    /// sees the parked row.
+    @Test func anEventParkedWhileItsClientIsInsertedIsReleased() async throws {
+        try await TestApp.withApp { http, pool in
+            let checkout = Self.onboarding(client: "c_late2")[0]
+            _ = try await TestApp.deliver(http, StripeEventRenderer.render(checkout, shape: .basil))
+            let parker = try await PGConnection.connect(pool.url)
+            _ = try await parker.withSession { s in
+                try s.execute(script: """
+                    BEGIN;
+                    SELECT pg_advisory_xact_lock(1668050548, hashtext('c_late2') & 1023);
+                    UPDATE billing_events SET status = 'unmatched', awaited_client_ids = '{c_late2}';
+                    """)
+            }
+            let insert = Task {
+                try await TestApp.rows(pool, "INSERT INTO clients (id, business_name) VALUES ('c_late2', 'Late Co') RETURNING id")
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            _ = try await parker.withSession { s in try s.execute(script: "COMMIT") }
+            await parker.close()
+            _ = try await insert.value
             let status = try await TestApp.rows(pool, "SELECT status FROM billing_events").first?.string("status")
-            #expect(status == "processed")
+            #expect(status == "received")
+        }
+    }
+
+    /// One statement inserting thousands of clients (a bulk import, a restore) takes at most 1,024 link locks
+    /// and releases the events awaiting any of them.
+    @Test func aBulkInsertOfClientsReleasesTheirEvents() async throws {
+        try await TestApp.withApp { http, pool in
+            for client in ["c_bulk_17", "c_bulk_4242"] {
+                _ = try await TestApp.deliver(http, StripeEventRenderer.render(Self.onboarding(client: client)[0], shape: .basil))
+            }
+            _ = try await pool.withConnection { s in
+                try EventQueue().processBatch(handler: BillingEventHandler(livemode: nil), in: s, now: Self.t0, clock: { 0 })
+            }
+            #expect(try await TestApp.count(pool, "SELECT count(*) FROM billing_events WHERE status = 'unmatched'") == 2)
+            _ = try await TestApp.rows(pool, """
+                INSERT INTO clients (id, business_name) SELECT 'c_bulk_' || g, 'Bulk ' || g FROM generate_series(1, 20000) g RETURNING id
+                """)
+            #expect(try await TestApp.count(pool, "SELECT count(*) FROM billing_events WHERE status = 'received'") == 2)
         }
     }
 }
