@@ -116,7 +116,8 @@ extension EventQueue {
     }
 
     /// `settle(_:_:mode: .replayed, in:)` for every event in one statement: `attempts` and
-    /// `processed_at` move only when the status or outcome changes.
+    /// `processed_at` move only when the status or outcome changes. A row that would be written with
+    /// the values it holds is not written at all (a second replay rewrites nothing).
     func settleAllReplayed(
         _ events: [ClaimedEvent], _ results: [Result<EventDisposition, BatchEventFailure>], in session: PGSession
     ) throws {
@@ -138,6 +139,10 @@ extension EventQueue {
                         \(array: awaited)::text[])
               AS v(id, status, outcome, client_id, awaited)
             WHERE e.id = v.id
+              AND (e.status IS DISTINCT FROM v.status OR e.outcome IS DISTINCT FROM v.outcome
+                   OR e.client_id IS DISTINCT FROM COALESCE(v.client_id, e.client_id)
+                   OR (e.processed_at IS NULL) <> (v.status = 'unmatched') OR e.last_error IS NOT NULL
+                   OR e.awaited_client_ids IS DISTINCT FROM string_to_array(v.awaited, E'\\x1F'))
             """)
     }
 }

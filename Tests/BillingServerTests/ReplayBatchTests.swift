@@ -40,6 +40,23 @@ import Testing
         #expect(batched.handledOneByOne == 2)
     }
 
+    /// A second replay that changes nothing writes no event row (the batch settle skips rows it would
+    /// write unchanged).
+    @Test func secondReplayRewritesNoEventRow() async throws {
+        try await JobTest.withPool { pool in
+            try await JobTest.createClient(pool, "clt_acme")
+            let data = Array(try Data(contentsOf: BillingTestSupportPaths.fixture("stripe/export-list.json")))
+            _ = try await EventImporter(pool: pool).ingest(data, name: "export-list.json")
+            let job = ReplayJob(pool: pool, handler: BillingEventHandler(livemode: nil), now: { JobTest.t0 + 2_000 })
+            _ = try await job.run(ReplaySelection(), dryRun: false)
+            let versions = "SELECT stripe_event_id || ' ' || xmin::text AS v FROM billing_events ORDER BY id"
+            let before = try await JobTest.rows(pool, versions).map { $0.string("v") }
+            let second = try await job.run(ReplaySelection(), dryRun: false)
+            #expect(second.changed == 0 && second.records.count == 11)
+            #expect(try await JobTest.rows(pool, versions).map { $0.string("v") } == before)
+        }
+    }
+
     /// Long runs print progress with the count done and the rate.
     @Test func progressIsShownOnLongRuns() async throws {
         try await JobTest.withPool { pool in
