@@ -239,6 +239,7 @@ def main():
     end = e2e(logs, floors[32])
     end["ratio_to_floor"] = round(end["events_per_s"] / floors[32], 2)
     end["cpu"] = cpu(logs, "e2e", end["requests"])
+    baseline = cpu(logs, "baseline", 1)
     ceil = ceiling(logs, floors[32])
     rep = replay(logs, a.replay_events)
     memory = {"ingest_only_max_mib": rss(logs, "serve-ingest"), "with_processor_max_mib": rss(logs, "serve-e2e")}
@@ -271,6 +272,7 @@ def main():
     doc = {"date": a.date, "machine": a.machine, "load_average_start_end": a.load, "postgres": a.postgres, "seed": a.seed, "quick": bool(a.quick),
            "phase_seconds": a.secs, "e2e_seconds": a.e2e_secs, "phases": phases, "end_to_end": end,
            "ceiling": ceil, "replay": rep,
+           "machine_busy_pct_before_load": baseline["machine_busy_pct"] if baseline else None,
            "rss": memory, "targets": targets}
     with open(a.out, "w") as f:
         json.dump(doc, f, indent=2)
@@ -280,6 +282,9 @@ def main():
     print(f"billing-worker benchmark  {a.date}  {'(QUICK: indicative only)' if a.quick else ''}")
     print(f"machine: {a.machine}; load average (1/5/15 min) at start / end: {a.load}")
     print(f"PostgreSQL {a.postgres} (fsync on, synchronous_commit on)")
+    if baseline:
+        print(f"machine busy before the load: {baseline['machine_busy_pct']} % over {baseline['seconds']} s "
+              f"(other processes; the whole-machine CPU figures below include them)")
     print()
     hdr = f"{'phase':<11} {'conc':>4} {'events/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} {'x floor':>8}"
     print(hdr)
