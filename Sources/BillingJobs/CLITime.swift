@@ -18,11 +18,33 @@ public enum CLITime {
         throw BillingJobsError(.usage, "\(flag) must be an ISO 8601 time (2025-06-02T09:15:07Z) or Unix seconds, got \"\(text)\"")
     }
 
-    /// `2025-06-02T09:15:07Z`.
+    /// `2025-06-02T09:15:07Z` (UTC), what `ISO8601DateFormatter` with `.withInternetDateTime` writes.
+    ///
+    /// Computed from the civil calendar, not with a formatter: creating one per call cost about
+    /// 100 µs, two thirds of `replay`'s own CPU per event when it rendered its report.
     public static func iso(_ seconds: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = .withInternetDateTime
-        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let time = seconds - days * 86_400
+        let (year, month, day) = civil(daysSinceEpoch: days)
+        func pad(_ value: Int64, _ width: Int) -> String {
+            let digits = String(value)
+            return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(time / 3_600, 2)):\(pad(time % 3_600 / 60, 2)):\(pad(time % 60, 2))Z"
+    }
+
+    /// Year, month, day of the proleptic Gregorian calendar for days since 1970-01-01
+    /// (H. Hinnant's `civil_from_days`).
+    static func civil(daysSinceEpoch days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }
 

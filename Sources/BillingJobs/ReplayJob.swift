@@ -4,21 +4,26 @@ import BillingPostgres
 /// `billing-worker replay` (SPEC §5, §8): re-runs the selected stored events through the
 /// production handler against the current state.
 ///
-/// A real replay runs one transaction per event (lock the row, handler in a savepoint, settle);
-/// a dry run runs every event in order in one transaction that is rolled back, so it shows
-/// what a real run would do, event after event, and changes nothing.
+/// A real replay runs up to `batchSize` events per transaction through the handler's batch path
+/// (the processor's: lock the rows, decide them in order, write each client's rows once, settle
+/// them in one statement), and falls back to one by one (each event in a savepoint, at most
+/// `EventQueue.oneByOneLimit` per transaction) when the batch path declines. Both leave the same
+/// rows. A dry run runs every event the same way, in order, in one transaction that is rolled back,
+/// so it shows what a real run would do, event after event, and changes nothing.
 public struct ReplayJob: Sendable {
     public var pool: PGPool
     public var handler: any EventHandler
     public var queue: EventQueue
     public var now: @Sendable () -> Int64
-    /// Progress lines for long runs (every `progressEvery` events).
+    /// Progress lines for long runs (about every `progressEvery` events).
     public var progress: ProgressSink
     public var progressEvery: Int
+    /// Events replayed per transaction through the batch path.
+    public var batchSize: Int
 
     public init(
         pool: PGPool, handler: any EventHandler, queue: EventQueue = EventQueue(), now: @escaping @Sendable () -> Int64,
-        progress: @escaping ProgressSink = { _ in }, progressEvery: Int = 500
+        progress: @escaping ProgressSink = { _ in }, progressEvery: Int = 5_000, batchSize: Int = 400
     ) {
         self.pool = pool
         self.handler = handler
@@ -26,6 +31,7 @@ public struct ReplayJob: Sendable {
         self.now = now
         self.progress = progress
         self.progressEvery = max(1, progressEvery)
+        self.batchSize = max(1, batchSize)
     }
 
     /// Replays the events `selection` matches.
@@ -40,13 +46,18 @@ public struct ReplayJob: Sendable {
         try check(selection, found: ids)
         var records = RecordList()
         var pending = ids
-        for _ in 0..<Self.maxPasses where !pending.isEmpty {
-            for (n, id) in pending.enumerated() {
+        for pass in 0..<Self.maxPasses where !pending.isEmpty {
+            var meter = ProgressMeter(label: "replay", pass: pass, total: pending.count, every: progressEvery, sink: progress)
+            var start = 0
+            while start < pending.count {
+                let chunk = pending[start..<min(start + batchSize, pending.count)]
                 let (handler, queue, now) = (self.handler, self.queue, self.now())
-                records.merge(try await pool.withTransaction { session in
-                    try EventReplay.replay(rowIds: [id], handler: handler, dryRun: false, queue: queue, now: now, in: session)
-                })
-                if (n + 1) % progressEvery == 0 { progress("replay: \(n + 1)/\(pending.count) events") }
+                let step = try await pool.withTransaction { session in
+                    try queue.replayStep(rowIds: chunk, handler: handler, in: session, now: now)
+                }
+                records.merge(step.records)
+                start += step.consumed
+                meter.advance(to: start)
             }
             pending = try await pool.withConnection { try Self.requeued(among: ids, in: $0) }
         }
@@ -54,7 +65,7 @@ public struct ReplayJob: Sendable {
     }
 
     private func runDry(_ selection: ReplaySelection) async throws -> ReplayReport {
-        let (handler, queue, now, progress, every) = (self.handler, self.queue, self.now(), self.progress, progressEvery)
+        let (handler, queue, now, progress, every, size) = (self.handler, self.queue, self.now(), self.progress, progressEvery, batchSize)
         let (ids, records) = try await pool.withConnection { session -> ([Int64], [ReplayRecord]) in
             // One transaction, always rolled back: later events see earlier ones' effects.
             try session.execute(script: "BEGIN")
@@ -62,13 +73,15 @@ public struct ReplayJob: Sendable {
             let ids = try selection.rowIds(in: session)
             var records = RecordList()
             var pending = ids
-            for _ in 0..<Self.maxPasses where !pending.isEmpty {
+            for pass in 0..<Self.maxPasses where !pending.isEmpty {
+                var meter = ProgressMeter(label: "replay (dry run)", pass: pass, total: pending.count, every: every, sink: progress)
                 var start = 0
                 while start < pending.count {
-                    let chunk = Array(pending[start..<min(start + every, pending.count)])
-                    records.merge(try queue.replay(rowIds: chunk, handler: handler, in: session, now: now))
-                    start += chunk.count
-                    if start < pending.count { progress("replay (dry run): \(start)/\(pending.count) events") }
+                    let chunk = pending[start..<min(start + size, pending.count)]
+                    let step = try queue.replayStep(rowIds: chunk, handler: handler, in: session, now: now)
+                    records.merge(step.records)
+                    start += step.consumed
+                    meter.advance(to: start)
                 }
                 pending = try Self.requeued(among: ids, in: session)
             }
@@ -154,4 +167,31 @@ struct RecordList {
     }
 
     var all: [ReplayRecord] { order.compactMap { byRow[$0] } }
+}
+
+/// Prints "replay: 15000/100000 events (2,480 events/s)" each time another `every` events are done,
+/// and at the end of a pass that printed anything.
+struct ProgressMeter {
+    let label: String
+    let pass: Int
+    let total: Int
+    let every: Int
+    let sink: ProgressSink
+    private let started = ContinuousClock.now
+    private var reported = 0
+
+    init(label: String, pass: Int, total: Int, every: Int, sink: @escaping ProgressSink) {
+        (self.label, self.pass, self.total, self.every, self.sink) = (label, pass, total, every, sink)
+    }
+
+    mutating func advance(to done: Int) {
+        let crossed = done / every > reported / every
+        guard crossed || (done >= total && reported > 0 && reported < total) else { return }
+        reported = done
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let rate = seconds > 0 ? Int((Double(done) / seconds).rounded()) : 0
+        let again = pass > 0 ? ", re-running re-queued events" : ""
+        sink("\(label): \(done)/\(total) events (\(rate) events/s\(again))")
+    }
 }

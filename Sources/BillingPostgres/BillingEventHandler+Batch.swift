@@ -79,7 +79,11 @@ extension BillingEventHandler {
                     try Self.requeue(after: decision, clientId: clientId, except: Array(rowIds[index...]), in: session)
                 }
             },
-            committed: { written.forEach(observe) })
+            committed: { written.forEach(observe) },
+            requeues: requeues.map {
+                BatchRequeue(index: $0.index, clientId: $0.clientId, supersededEvents: $0.decision.requeuesSupersededEvents,
+                             linkedCustomerId: $0.decision.linkedCustomerId)
+            })
     }
 
     /// Takes the link locks of every unresolved event's customer and client ids (as

@@ -65,43 +65,24 @@ extension EventQueue {
                 FROM billing_events WHERE id = \(rowId) FOR UPDATE
                 """).first
             else { continue }
-            let event = Self.claimedEvent(row)
-            let before = (status: row.string("status") ?? "received", outcome: row.string("outcome"))
-            func record(_ after: (String, String?), decided: String?, clientId: String?, error: String? = nil) -> ReplayRecord {
-                ReplayRecord(
-                    rowId: rowId, stripeEventId: event.stripeEventId, type: event.type, created: event.created,
-                    statusBefore: before.status, outcomeBefore: before.outcome, statusAfter: after.0,
-                    outcomeAfter: after.1, decided: decided, clientId: clientId ?? event.clientId, error: error)
-            }
+            let replayRow = ReplayRow(event: Self.claimedEvent(row), status: row.string("status") ?? "received", outcome: row.string("outcome"))
+            let event = replayRow.event
             guard event.payload != nil else {
-                records.append(record(before, decided: nil, clientId: nil, error: "the payload was pruned; the event cannot be replayed"))
+                records.append(replayRow.record(error: "the payload was pruned; the event cannot be replayed"))
                 continue
             }
             do {
                 let (decided, settled) = try session.savepoint("replay_event") { session in
                     let decided = try handler.handle(event, in: session, now: now)
-                    let settled = Self.keepingOutcome(of: before, after: decided)
+                    let settled = Self.keepingOutcome(of: (replayRow.status, replayRow.outcome), after: decided)
                     try settle(event, settled, mode: .replayed, in: session)
                     return (decided, settled)
                 }
-                let decidedOutcome: String?
-                switch decided {
-                case .processed(let outcome, _): decidedOutcome = outcome
-                case .ignored: decidedOutcome = "ignored"
-                case .unmatched: decidedOutcome = nil
-                }
-                switch settled {
-                case .processed(let outcome, let clientId):
-                    records.append(record(("processed", outcome), decided: decidedOutcome, clientId: clientId))
-                case .ignored(let clientId):
-                    records.append(record(("ignored", "ignored"), decided: decidedOutcome, clientId: clientId))
-                case .unmatched:
-                    records.append(record(("unmatched", nil), decided: decidedOutcome, clientId: nil))
-                }
+                records.append(replayRow.record(decided: decided, settled: settled))
             } catch let error as PostgresError where error.isConnectionFailure {
                 throw error
             } catch {
-                records.append(record(before, decided: nil, clientId: nil, error: String(String(describing: error).prefix(500))))
+                records.append(replayRow.record(error: String(String(describing: error).prefix(500))))
             }
         }
         return records

@@ -10,15 +10,39 @@ public struct BatchHandling: Sendable {
     public var afterSettle: @Sendable (PGSession) throws -> Void
     /// Called after the batch's writes succeeded (metrics).
     public var committed: @Sendable () -> Void
+    /// The decisions that re-queue other events (`afterSettle` runs them), or `nil` when the handler does
+    /// not say. `replay` batches only when it knows them: one by one, a re-queue also reaches the events
+    /// later in the batch, which a replay hands over whatever their status (see `EventQueue.replayTogether`).
+    public var requeues: [BatchRequeue]?
 
     public init(
         results: [Swift.Result<EventDisposition, BatchEventFailure>],
         afterSettle: @escaping @Sendable (PGSession) throws -> Void = { _ in },
-        committed: @escaping @Sendable () -> Void = {}
+        committed: @escaping @Sendable () -> Void = {},
+        requeues: [BatchRequeue]? = nil
     ) {
         self.results = results
         self.afterSettle = afterSettle
         self.committed = committed
+        self.requeues = requeues
+    }
+}
+
+/// One decision of a batch that re-queues events (`BillingEventHandler.requeue(after:clientId:except:in:)`).
+public struct BatchRequeue: Sendable, Equatable {
+    /// The deciding event's position in the batch.
+    public var index: Int
+    /// The decision's client: its `processed`/`superseded` events are re-queued when `supersededEvents`.
+    public var clientId: String
+    public var supersededEvents: Bool
+    /// The newly linked customer: its `unmatched` events are re-queued.
+    public var linkedCustomerId: String?
+
+    public init(index: Int, clientId: String, supersededEvents: Bool, linkedCustomerId: String?) {
+        self.index = index
+        self.clientId = clientId
+        self.supersededEvents = supersededEvents
+        self.linkedCustomerId = linkedCustomerId
     }
 }
 
@@ -86,18 +110,7 @@ extension EventQueue {
     }
 
     func settleAll(_ events: [ClaimedEvent], _ results: [Swift.Result<EventDisposition, BatchEventFailure>], in session: PGSession) throws {
-        var ids: [String?] = [], statuses: [String?] = [], outcomes: [String?] = [], clients: [String?] = []
-        var awaited: [String?] = []
-        for (event, result) in zip(events, results) {
-            guard case .success(let disposition) = result else { continue }
-            ids.append(String(event.rowId))
-            switch disposition {
-            case .processed(let o, let c): statuses.append("processed"); outcomes.append(o); clients.append(c)
-            case .ignored(let c): statuses.append("ignored"); outcomes.append("ignored"); clients.append(c)
-            case .unmatched: statuses.append("unmatched"); outcomes.append(nil); clients.append(nil)
-            }
-            awaited.append(disposition.awaitedClientIds.map(Self.joinAwaited))
-        }
+        let (ids, statuses, outcomes, clients, awaited) = Self.settleColumns(events, results)
         guard !ids.isEmpty else { return }
         try session.prepared("settle_events", """
             UPDATE billing_events AS e
@@ -111,5 +124,25 @@ extension EventQueue {
               AS v(id, status, outcome, client_id, awaited)
             WHERE e.id = v.id
             """)
+    }
+
+    /// The parallel arrays the settle statements unnest, for the events that succeeded: row id, status,
+    /// outcome, client id and awaited client ids (`joinAwaited`).
+    static func settleColumns(
+        _ events: [ClaimedEvent], _ results: [Swift.Result<EventDisposition, BatchEventFailure>]
+    ) -> (ids: [String?], statuses: [String?], outcomes: [String?], clients: [String?], awaited: [String?]) {
+        var ids: [String?] = [], statuses: [String?] = [], outcomes: [String?] = [], clients: [String?] = []
+        var awaited: [String?] = []
+        for (event, result) in zip(events, results) {
+            guard case .success(let disposition) = result else { continue }
+            ids.append(String(event.rowId))
+            switch disposition {
+            case .processed(let o, let c): statuses.append("processed"); outcomes.append(o); clients.append(c)
+            case .ignored(let c): statuses.append("ignored"); outcomes.append("ignored"); clients.append(c)
+            case .unmatched: statuses.append("unmatched"); outcomes.append(nil); clients.append(nil)
+            }
+            awaited.append(disposition.awaitedClientIds.map(Self.joinAwaited))
+        }
+        return (ids, statuses, outcomes, clients, awaited)
     }
 }

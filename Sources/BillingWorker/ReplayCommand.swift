@@ -10,8 +10,9 @@ struct Replay: AsyncParsableCommand {
         discussion: """
             Selects stored events by the filters (all must match; times filter on the event's Stripe \
             `created` and accept ISO 8601 or Unix seconds) and re-runs them, oldest first, through \
-            the same rules as the processor, one transaction per event. Replaying twice changes \
-            nothing the second time. --dry-run prints, per event, the status before and after and \
+            the same rules as the processor, a few hundred events per transaction (one by one when \
+            the batch cannot reproduce the one-by-one result). Replaying twice changes nothing the \
+            second time. Progress goes to stderr on long runs. --dry-run prints, per event, the status before and after and \
             the outcome, and changes nothing. Exits 1 when an event could not be replayed.
             """)
 

@@ -148,6 +148,22 @@ import Testing
         }
     }
 
+    /// `CLITime.iso` writes what `ISO8601DateFormatter` writes, across leap years, centuries and the epoch.
+    @Test func isoTimesMatchTheFormatter() {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = .withInternetDateTime
+        var samples: [Int64] = [0, -1, 59, 86_399, 86_400, 951_782_400, 951_868_799, 4_107_542_399, 4_107_542_400,
+                                1_709_164_800, 253_402_300_799, -2_208_988_800]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<2_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            samples.append(Int64(state >> 33) % 8_000_000_000 - 1_000_000_000)
+        }
+        for seconds in samples {
+            #expect(CLITime.iso(seconds) == formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds))), "\(seconds)")
+        }
+    }
+
     /// CLI times: ISO 8601 (with or without fractions or offset), a plain date, or Unix seconds.
     @Test func cliTimesParse() throws {
         #expect(try CLITime.parse("2025-06-02T09:15:07Z", flag: "--since") == 1_748_855_707)

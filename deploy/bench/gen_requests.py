@@ -15,7 +15,9 @@ are signed (t = now) when this runs; the bench calls it right before each phase 
 Output: THREADS files PREFIX.<i>, each a sequence of records "<8-digit length><raw HTTP/1.1 request>";
 request j goes to file j % THREADS. A JSON summary goes to stdout.
 
-Other modes: --floor-payload prints one realistic 4,096-byte JSON event (the floor's payload).
+Other modes: --floor-payload prints one realistic 4,096-byte JSON event (the floor's payload);
+--events-out PREFIX writes --count events (no redeliveries, nothing signed) as Stripe list objects for
+`billing-worker ingest`, --per-file events each, to PREFIX.0.json, PREFIX.1.json, … (the replay phase).
 """
 import argparse
 import hashlib
@@ -156,23 +158,15 @@ def generate(args):
             req = recent[rng.randrange(len(recent))]
             stats["duplicates"] += 1
         else:
-            c = clients[rng.randrange(len(clients))]
-            key, inv, sub, si, created = c.next_event(rng)
             n_event += 1
-            values = {
-                "EVT": f"evt_1B{args.tag}{n_event:08d}{rid(rng, 10)}",
-                "REQ": f"req_B{rid(rng, 12)}",
-                "CUS": c.customer, "SUB": sub, "SI": si, "INV": inv, "IL": "il_" + inv[3:],
-                "CS": f"cs_test_B{sub[4:]}{rid(rng, 20)}", "CLT": c.id,
-            }
-            tpl = templates[key]
-            body = tpl.render(values, created).encode()
+            typ, text = next_body(rng, clients, templates, args.tag, n_event)
+            body = text.encode()
             mac = hmac.new(secret, t.encode() + b"." + body, hashlib.sha256).hexdigest()
             req = (f"POST /webhooks/stripe HTTP/1.1\r\nHost: {host}\r\nUser-Agent: Stripe/1.0 (+https://stripe.com/docs/webhooks)\r\n"
                    f"Content-Type: application/json; charset=utf-8\r\nStripe-Signature: t={t},v1={mac}\r\n"
                    f"Content-Length: {len(body)}\r\n\r\n").encode() + body
             stats["bytes"] += len(body)
-            stats["types"][tpl.type] = stats["types"].get(tpl.type, 0) + 1
+            stats["types"][typ] = stats["types"].get(typ, 0) + 1
             recent.append(req)
             if len(recent) > 500:
                 recent.pop(0)
@@ -183,6 +177,44 @@ def generate(args):
     events = stats["requests"] - stats["duplicates"]
     stats["mean_body_bytes"] = round(stats["bytes"] / max(1, events))
     stats["signed_at"] = int(t)
+    return stats
+
+
+def next_body(rng, clients, templates, tag, n_event):
+    """One new event of a random client's lifecycle: (type, body text)."""
+    c = clients[rng.randrange(len(clients))]
+    key, inv, sub, si, created = c.next_event(rng)
+    values = {
+        "EVT": f"evt_1B{tag}{n_event:08d}{rid(rng, 10)}",
+        "REQ": f"req_B{rid(rng, 12)}",
+        "CUS": c.customer, "SUB": sub, "SI": si, "INV": inv, "IL": "il_" + inv[3:],
+        "CS": f"cs_test_B{sub[4:]}{rid(rng, 20)}", "CLT": c.id,
+    }
+    tpl = templates[key]
+    return tpl.type, tpl.render(values, created)
+
+
+def write_events(args):
+    """--events-out: list objects of new events (each entry the body as Stripe sends it)."""
+    rng = random.Random(f"{args.seed}:{args.tag}")
+    templates = load_templates()
+    clients = [Client(i + 1, rng) for i in range(args.clients)]
+    stats = {"events": 0, "files": 0, "bytes": 0, "types": {}}
+    n = 0
+    while n < args.count:
+        k = min(args.per_file, args.count - n)
+        with open(f"{args.events_out}.{stats['files']}.json", "w", encoding="utf-8") as f:
+            f.write('{"object": "list", "url": "/v1/events", "has_more": false, "data": [\n')
+            for i in range(k):
+                n += 1
+                typ, body = next_body(rng, clients, templates, args.tag, n)
+                f.write(body if i == 0 else ",\n" + body)
+                stats["bytes"] += len(body.encode())
+                stats["types"][typ] = stats["types"].get(typ, 0) + 1
+            f.write("\n]}\n")
+        stats["files"] += 1
+    stats["events"] = n
+    stats["mean_body_bytes"] = round(stats["bytes"] / max(1, n))
     return stats
 
 
@@ -217,9 +249,15 @@ def main():
     p.add_argument("--secret", default="whsec_bench_secret")
     p.add_argument("--out", help="file prefix")
     p.add_argument("--floor-payload", action="store_true")
+    p.add_argument("--events-out", help="file prefix: write events for `ingest` instead of requests")
+    p.add_argument("--per-file", type=int, default=10_000, help="events per file with --events-out")
     args = p.parse_args()
     if args.floor_payload:
         sys.stdout.write(floor_payload())
+        return
+    if args.events_out:
+        json.dump(write_events(args), sys.stdout)
+        sys.stdout.write("\n")
         return
     if not args.out:
         p.error("--out is required")

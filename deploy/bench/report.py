@@ -115,6 +115,89 @@ def e2e(logs, floor32):
     return w
 
 
+def cpu(logs, name, events):
+    """CPU per event over a phase (deploy/bench/cpu.py snapshots): µs of the service, of PostgreSQL and of
+    the whole machine, and the machine's busy share. None when the snapshots are missing."""
+    try:
+        a = json.load(open(os.path.join(logs, f"cpu-{name}.start.json")))
+        b = json.load(open(os.path.join(logs, f"cpu-{name}.end.json")))
+    except (OSError, ValueError):
+        return None
+    hz = float(a["hz"])
+
+    def per_event(key):
+        if a.get(key) is None or b.get(key) is None or not events:
+            return None
+        return round((b[key] - a[key]) / hz / events * 1e6, 1)
+
+    total = b["machine_total"] - a["machine_total"]
+    return {
+        "events": events, "seconds": round(b["t"] - a["t"], 2),
+        "service_us_per_event": per_event("service"), "postgres_us_per_event": per_event("postgres"),
+        "machine_us_per_event": per_event("machine_busy"),
+        "machine_busy_pct": round(100.0 * (b["machine_busy"] - a["machine_busy"]) / total, 1) if total else None,
+        "load_average_start": a.get("loadavg"),
+    }
+
+
+def ceiling(logs, floor32):
+    """PostgreSQL's ceiling: the floor's inserts, 16 rows per commit, at concurrency 8."""
+    path = os.path.join(logs, "ceiling.txt")
+    if not os.path.exists(path):
+        return None
+    text = open(path).read()
+    tps = float(re.search(r"^tps = ([0-9.]+)", text, re.M).group(1))
+    tx = int(re.search(r"number of transactions actually processed: (\d+)", text).group(1))
+    lat = []
+    for p in glob.glob(os.path.join(logs, "pgbench-ceiling", "txn*")):
+        with open(p) as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) >= 3 and parts[2].isdigit():
+                    lat.append(int(parts[2]) / 1000.0)
+    lat.sort()
+    rows_per_s = tps * 16
+    return {
+        "phase": "ceiling", "concurrency": 8, "rows_per_commit": 16, "events_per_s": round(rows_per_s, 1),
+        "commits_per_s": round(tps, 1), "rows": tx * 16,
+        "p50_ms": percentile(lat, 50), "p95_ms": percentile(lat, 95), "p99_ms": percentile(lat, 99),
+        "max_ms": lat[-1] if lat else None,
+        "ratio_to_floor": round(rows_per_s / floor32, 2) if floor32 else None,
+        "cpu": cpu(logs, "ceiling", tx * 16),
+    }
+
+
+def replay(logs, wanted):
+    """`billing-worker replay` runs: events, seconds, events/s, the summary line, the process's CPU."""
+    runs = []
+    for run in ("first", "again"):
+        summary = os.path.join(logs, f"replay-{run}.summary")
+        if not os.path.exists(summary):
+            continue
+        line = open(summary).read().strip()
+        m = re.match(r"(\d+) event\(s\).*?: (\d+) changed, (\d+) unchanged, (\d+) failed", line)
+        events = int(m.group(1)) if m else 0
+        start = float(open(os.path.join(logs, f"replay-{run}-start")).read())
+        end = float(open(os.path.join(logs, f"replay-{run}-end")).read())
+        secs = end - start
+        r = {"run": run, "events": events, "seconds": round(secs, 2),
+             "events_per_s": round(events / secs, 1) if secs > 0 and events else None,
+             "changed": int(m.group(2)) if m else None, "unchanged": int(m.group(3)) if m else None,
+             "failed": int(m.group(4)) if m else None, "summary": line,
+             "cpu": cpu(logs, f"replay-{run}", events)}
+        times = os.path.join(logs, f"replay-{run}.times")
+        if os.path.exists(times) and r["cpu"] is not None and events:
+            lines = open(times).read().split("\n")
+            if len(lines) >= 2:
+                def secs_of(t):
+                    mm, ss = t.rstrip("s").split("m")
+                    return int(mm) * 60 + float(ss)
+                u, sy = lines[1].split()[:2]
+                r["cpu"]["service_us_per_event"] = round((secs_of(u) + secs_of(sy)) / events * 1e6, 1)
+        runs.append(r)
+    return {"stored_events_wanted": wanted, "runs": runs} if runs else None
+
+
 def rss(logs, name):
     p = os.path.join(logs, f"rss-{name}.kb")
     return round(int(open(p).read().strip()) / 1024.0, 1) if os.path.exists(p) else None
@@ -138,6 +221,7 @@ def main():
     ap.add_argument("--postgres", default="")
     ap.add_argument("--date", default="")
     ap.add_argument("--seed", type=int)
+    ap.add_argument("--replay-events", type=int, default=0)
     a = ap.parse_args()
     logs = a.logs
     phases = []
@@ -146,12 +230,18 @@ def main():
         f = floor_phase(logs, c)
         floors[c] = f["events_per_s"]
         f["ratio_to_floor"] = 1.0
+        f["cpu"] = cpu(logs, f"floor-c{c}", f["transactions"])
         phases.append(f)
         i = wrk_phase(logs, f"ingest-c{c}", "ingest", c, tag)
         i["ratio_to_floor"] = round(i["events_per_s"] / floors[c], 2)
+        i["cpu"] = cpu(logs, f"ingest-c{c}", i["requests"])
         phases.append(i)
     end = e2e(logs, floors[32])
     end["ratio_to_floor"] = round(end["events_per_s"] / floors[32], 2)
+    end["cpu"] = cpu(logs, "e2e", end["requests"])
+    baseline = cpu(logs, "baseline", 1)
+    ceil = ceiling(logs, floors[32])
+    rep = replay(logs, a.replay_events)
     memory = {"ingest_only_max_mib": rss(logs, "serve-ingest"), "with_processor_max_mib": rss(logs, "serve-e2e")}
     memory["max_mib"] = max(v for v in memory.values() if v is not None) if any(memory.values()) else None
     ing32 = phases[-1]
@@ -163,8 +253,26 @@ def main():
                                  and end["queue_slope_second_half_per_s"] <= 0.01 * end["events_per_s"],
         "rss_le_80mib": memory["max_mib"] is not None and memory["max_mib"] <= 80,
     }
+    # Issue 19's targets, from the same run.
+    def us(p, key):
+        return (p.get("cpu") or {}).get(key)
+    ceil_row_us = us(ceil, "machine_us_per_event") if ceil else None
+    again = next((r for r in (rep or {}).get("runs", []) if r["run"] == "again"), None)
+    targets.update({
+        "ingest_32_ratio_ge_1_0": ing32["ratio_to_floor"] >= 1.0,
+        "ingest_32_ge_0_8_ceiling": bool(ceil) and ing32["events_per_s"] >= 0.8 * ceil["events_per_s"],
+        "ingest_32_machine_cpu_le_1_3_ceiling": ceil_row_us is not None and us(ing32, "machine_us_per_event") is not None
+                                                and us(ing32, "machine_us_per_event") <= 1.3 * ceil_row_us,
+        "ingest_32_service_cpu_le_100us": us(ing32, "service_us_per_event") is not None
+                                          and us(ing32, "service_us_per_event") <= 100,
+        "e2e_32_ratio_ge_0_7": end["ratio_to_floor"] >= 0.7 and (end["processed_ratio_to_floor"] or 0) >= 0.7,
+        "e2e_service_cpu_le_160us": us(end, "service_us_per_event") is not None and us(end, "service_us_per_event") <= 160,
+        "replay_ge_5000_per_s": bool(again and again["events_per_s"] and again["events_per_s"] >= 5000),
+    })
     doc = {"date": a.date, "machine": a.machine, "load_average_start_end": a.load, "postgres": a.postgres, "seed": a.seed, "quick": bool(a.quick),
            "phase_seconds": a.secs, "e2e_seconds": a.e2e_secs, "phases": phases, "end_to_end": end,
+           "ceiling": ceil, "replay": rep,
+           "machine_busy_pct_before_load": baseline["machine_busy_pct"] if baseline else None,
            "rss": memory, "targets": targets}
     with open(a.out, "w") as f:
         json.dump(doc, f, indent=2)
@@ -174,6 +282,9 @@ def main():
     print(f"billing-worker benchmark  {a.date}  {'(QUICK: indicative only)' if a.quick else ''}")
     print(f"machine: {a.machine}; load average (1/5/15 min) at start / end: {a.load}")
     print(f"PostgreSQL {a.postgres} (fsync on, synchronous_commit on)")
+    if baseline:
+        print(f"machine busy before the load: {baseline['machine_busy_pct']} % over {baseline['seconds']} s "
+              f"(other processes; the whole-machine CPU figures below include them)")
     print()
     hdr = f"{'phase':<11} {'conc':>4} {'events/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} {'x floor':>8}"
     print(hdr)
@@ -195,6 +306,29 @@ def main():
     wraps = sum(p.get("wraps", 0) for p in phases + [end])
     print(f"HTTP errors/non-2xx: {errs}; request-file wraps: {wraps}; mean body {ing32['mean_body_bytes']} B, "
           f"~10 % redeliveries")
+    print()
+    hdr = (f"{'CPU per event':<15} {'conc':>4} {'events/s':>9} {'service us':>10} {'postgres us':>11} "
+           f"{'machine us':>10} {'busy %':>7}")
+    print(hdr)
+    print("-" * len(hdr))
+    rows = [(f"{p['phase']}", p) for p in phases] + ([("ceiling (rows)", ceil)] if ceil else []) + [("end-to-end", end)]
+    rows += [(f"replay {r['run']}", dict(r, concurrency="-")) for r in (rep or {}).get("runs", [])]
+    for name, p in rows:
+        c = p.get("cpu") or {}
+        print(f"{name:<15} {p['concurrency']:>4} {fmt(p['events_per_s'], 0) if p['events_per_s'] is not None else '-':>9} "
+              f"{fmt(c.get('service_us_per_event'), 0):>10} {fmt(c.get('postgres_us_per_event'), 0):>11} "
+              f"{fmt(c.get('machine_us_per_event'), 0):>10} {fmt(c.get('machine_busy_pct'), 0):>7}")
+    print("-" * len(hdr))
+    print("floor and ceiling: per stored row; ingest: per delivery (service without processing); end-to-end: per "
+          "delivery, from the load's start to the drained queue (processing included); replay: per event, service = "
+          "the replay process")
+    if ceil:
+        print(f"ceiling: {ceil['events_per_s']:.0f} rows/s ({ceil['commits_per_s']:.0f} commits/s of 16 rows, c=8) = "
+              f"{fmt(ceil['ratio_to_floor'])} x the floor at 32; machine CPU per row: floor at 32 "
+              f"{fmt(us(phases[-2], 'machine_us_per_event'), 0)} us, ceiling {fmt(ceil_row_us, 0)} us; ingest at 32 per delivery "
+              f"{fmt(us(ing32, 'machine_us_per_event'), 0)} us")
+    for r in (rep or {}).get("runs", []):
+        print(f"replay ({r['run']}): {r['events']} events in {r['seconds']:.1f} s = {fmt(r['events_per_s'], 0)} events/s; {r['summary']}")
     print("targets (never asserted): " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in targets.items()))
 
 
