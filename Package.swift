@@ -62,6 +62,9 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], resources: [
+            // Served verbatim at `GET /openapi.yaml`; embedded as bytes, so no bundle is needed at run time.
+            .embedInCode("openapi.yaml"),
         ]),
         .executableTarget(name: "BillingWorker", dependencies: [
             "BillingCore", "BillingPostgres", "BillingServer", "StripeAPI", "BillingJobs",
