@@ -88,6 +88,14 @@ let package = Package(
         .testTarget(name: "BillingPostgresTests", dependencies: [
             "BillingCore", "BillingPostgres", "BillingTestSupport",
         ]),
+        .testTarget(name: "StripeAPITests", dependencies: ["StripeAPI", "BillingTestSupport"]),
+        // The event queue and `BillingEventHandler` on a real PostgreSQL, without the HTTP app.
+        .testTarget(name: "EventProcessingTests", dependencies: [
+            "BillingCore", "BillingPostgres", "BillingTestSupport",
+        ]),
+        .testTarget(name: "BillingJobsTests", dependencies: [
+            "BillingCore", "BillingPostgres", "BillingJobs", "StripeAPI", "BillingTestSupport",
+        ]),
         .testTarget(name: "BillingServerTests", dependencies: [
             "BillingCore", "BillingPostgres", "BillingServer", "BillingTestSupport", "StripeAPI", "BillingJobs",
             .product(name: "Hummingbird", package: "hummingbird"),

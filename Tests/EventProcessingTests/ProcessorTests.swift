@@ -1,6 +1,5 @@
 import BillingCore
 import BillingPostgres
-import BillingServer
 import BillingTestSupport
 import Foundation
 import Synchronization
@@ -26,34 +25,20 @@ import Testing
         }
     }
 
-    static func insertEvent(_ pool: PGPool, id: String) async throws {
-        let body = String(decoding: TestApp.eventBody(id: id), as: UTF8.self)
-        _ = try await pool.withConnection { s in
-            try s.query("""
-                INSERT INTO billing_events (stripe_event_id, type, stripe_created_at, payload, status, source, delivery_count)
-                VALUES (\(id), 'invoice.created', to_timestamp(1750000000), \(body)::jsonb, 'received', 'webhook', 1)
-                """)
-        }
-    }
-
-    static func process(_ pool: PGPool, _ queue: EventQueue, _ handler: some EventHandler) async throws -> BatchReport {
-        try await pool.withConnection { s in try queue.processBatch(handler: handler, in: s, now: 0, clock: { 0 }) }
-    }
-
     /// A failing handler is retried with a growing `next_attempt_at`, then the event is `failed`
     /// with exactly one `EVENT_PROCESSING_FAILED` alert.
     @Test func failingHandlerRetriesThenFails() async throws {
         try await TestDatabase.withFresh { url in
             let pool = PGPool(url: url, size: 2)
-            try await Self.insertEvent(pool, id: "evt_fails")
+            try await JobTest.insertReceivedEvent(pool, id: "evt_fails")
             // A 60 s base delay keeps each retry far in the future however slow the machine is.
             let queue = EventQueue(retryPolicy: RetryPolicy(baseDelaySeconds: 60, maxAttempts: 4))
             var delays: [Double] = []
             for attempt in 1...4 {
-                let before = try await TestApp.rows(pool, "SELECT extract(epoch FROM clock_timestamp())::float8 AS t").first?.double("t") ?? 0
-                let report = try await Self.process(pool, queue, AlwaysFails())
+                let before = try await JobTest.rows(pool, "SELECT extract(epoch FROM clock_timestamp())::float8 AS t").first?.double("t") ?? 0
+                let report = try await JobTest.processBatch(pool, queue, AlwaysFails())
                 #expect(report.claimed == 1, "attempt \(attempt)")
-                let row = try #require(try await TestApp.rows(pool, """
+                let row = try #require(try await JobTest.rows(pool, """
                     SELECT status, attempts, last_error, extract(epoch FROM next_attempt_at)::float8 - \(before) AS delay
                     FROM billing_events WHERE stripe_event_id = 'evt_fails'
                     """).first)
@@ -63,8 +48,8 @@ import Testing
                     #expect(row.string("status") == "retry")
                     delays.append(row.double("delay") ?? 0)
                     // Not due yet: another batch claims nothing.
-                    #expect(try await Self.process(pool, queue, AlwaysFails()).claimed == 0)
-                    _ = try await TestApp.rows(pool, "UPDATE billing_events SET next_attempt_at = now() RETURNING id")
+                    #expect(try await JobTest.processBatch(pool, queue, AlwaysFails()).claimed == 0)
+                    _ = try await JobTest.rows(pool, "UPDATE billing_events SET next_attempt_at = now() RETURNING id")
                 } else {
                     #expect(row.string("status") == "failed")
                 }
@@ -75,8 +60,8 @@ import Testing
             #expect(delays[0] >= 30 && delays[0] <= 60 + 5)
             #expect(delays[1] >= 60 && delays[1] <= 120 + 5)
             #expect(delays[2] >= 120 && delays[2] <= 240 + 5)
-            #expect(try await Self.process(pool, queue, AlwaysFails()).claimed == 0)
-            let alerts = try await TestApp.rows(pool, "SELECT alert_type, alert_key, severity FROM alert_logs")
+            #expect(try await JobTest.processBatch(pool, queue, AlwaysFails()).claimed == 0)
+            let alerts = try await JobTest.rows(pool, "SELECT alert_type, alert_key, severity FROM alert_logs")
             #expect(alerts.count == 1)
             #expect(alerts.first?.string("alert_type") == "EVENT_PROCESSING_FAILED")
             #expect(alerts.first?.string("alert_key") == "event_failed:evt_fails")
@@ -93,22 +78,22 @@ import Testing
             let proxy = try TCPProxy(targetPort: target)
             let workerA = PGPool(url: proxy.url(through: url), size: 1)
             let workerB = PGPool(url: url, size: 1)
-            try await Self.insertEvent(workerB, id: "evt_crash")
+            try await JobTest.insertReceivedEvent(workerB, id: "evt_crash")
             let queue = EventQueue()
             let blocking = BlockingHandler()
-            let a = Task { try await Self.process(workerA, queue, blocking) }
+            let a = Task { try await JobTest.processBatch(workerA, queue, blocking) }
             await withCheckedContinuation { c in DispatchQueue.global().async { blocking.entered.wait(); c.resume() } }
             // While A holds the claim, B finds nothing to do.
             let counting = CountingHandler()
-            #expect(try await Self.process(workerB, queue, counting).claimed == 0)
+            #expect(try await JobTest.processBatch(workerB, queue, counting).claimed == 0)
             proxy.cut()  // A's connection dies mid-event
-            let finished = try await TestApp.eventually(seconds: 20) {
-                try await Self.process(workerB, queue, counting).processed == 1
+            let finished = try await JobTest.eventually(seconds: 20) {
+                try await JobTest.processBatch(workerB, queue, counting).processed == 1
             }
             #expect(finished)
             blocking.release.signal()
             await #expect(throws: (any Error).self) { _ = try await a.value }
-            let row = try await TestApp.rows(workerB, "SELECT status, attempts FROM billing_events WHERE stripe_event_id = 'evt_crash'").first
+            let row = try await JobTest.rows(workerB, "SELECT status, attempts FROM billing_events WHERE stripe_event_id = 'evt_crash'").first
             #expect(row?.string("status") == "processed")
             #expect(row?.int("attempts") == 1)
             #expect(counting.calls.withLock { $0["evt_crash"] } == 1)
@@ -124,21 +109,21 @@ import Testing
         try await TestDatabase.withFresh { url in
             let slow = PGPool(url: url, size: 1)
             let fast = PGPool(url: url, size: 1)
-            try await Self.insertEvent(fast, id: "evt_slow")
+            try await JobTest.insertReceivedEvent(fast, id: "evt_slow")
             let queue = EventQueue()
             let blocking = BlockingHandler()
-            let slowPid = try await TestApp.rows(slow, "SELECT pg_backend_pid() AS pid").first?.int("pid") ?? 0
-            let a = Task { try await Self.process(slow, queue, blocking) }
+            let slowPid = try await JobTest.rows(slow, "SELECT pg_backend_pid() AS pid").first?.int("pid") ?? 0
+            let a = Task { try await JobTest.processBatch(slow, queue, blocking) }
             await withCheckedContinuation { c in DispatchQueue.global().async { blocking.entered.wait(); c.resume() } }
             // The slow worker is presumed dead: its session is terminated (as idle_in_transaction_session_timeout would).
-            _ = try await TestApp.rows(fast, "SELECT pg_terminate_backend(\(slowPid)) AS ok")
+            _ = try await JobTest.rows(fast, "SELECT pg_terminate_backend(\(slowPid)) AS ok")
             let counting = CountingHandler()
-            let done = try await TestApp.eventually(seconds: 20) { try await Self.process(fast, queue, counting).processed == 1 }
+            let done = try await JobTest.eventually(seconds: 20) { try await JobTest.processBatch(fast, queue, counting).processed == 1 }
             #expect(done)
             blocking.release.signal()
             let rerun = try? await a.value
             #expect(rerun == nil || rerun?.claimed == 0, "the slow worker committed nothing")
-            let row = try await TestApp.rows(fast, "SELECT status, attempts FROM billing_events WHERE stripe_event_id = 'evt_slow'").first
+            let row = try await JobTest.rows(fast, "SELECT status, attempts FROM billing_events WHERE stripe_event_id = 'evt_slow'").first
             #expect(row?.int("attempts") == 1)
             #expect(row?.string("status") == "processed")
             await slow.shutdown()

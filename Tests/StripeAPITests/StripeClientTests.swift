@@ -1,3 +1,4 @@
+import BillingTestSupport
 import Foundation
 import StripeAPI
 import Synchronization

@@ -1,6 +1,7 @@
 import BillingCore
 import BillingJobs
 import BillingPostgres
+import BillingTestSupport
 import Foundation
 import Testing
 

@@ -12,7 +12,7 @@ import Testing
     /// A plan switch by cancel-and-recreate: the new subscription's events are `superseded` while the old one
     /// is live, then re-processed (in `created` order) once it is canceled, and the new one becomes current.
     @Test func supersededEventsApplyWhenTheirSubscriptionBecomesCurrent() async throws {
-        try await TestApp.withApp { _, pool in
+        try await JobTest.withPool(size: 8) { pool in
             try await K.addClient(pool)
             try await K.store(pool, K.checkout(at: K.t0), K.snapshot(.active, at: K.t0, type: "customer.subscription.created"))
             try await K.process(pool)
@@ -36,7 +36,7 @@ import Testing
                 #expect(row.int("attempts") == 2, "\(id)")
             }
             // The old subscription's cancellation alerted; the new one reopened the gate and acknowledged it.
-            let alerts = try await TestApp.rows(pool, "SELECT acknowledged_by FROM alert_logs WHERE alert_type = 'PAYMENT_GATE'")
+            let alerts = try await JobTest.rows(pool, "SELECT acknowledged_by FROM alert_logs WHERE alert_type = 'PAYMENT_GATE'")
             #expect(alerts.map { $0.string("acknowledged_by") } == ["system"])
         }
     }
@@ -44,7 +44,7 @@ import Testing
     /// A returning client: after its subscription was canceled, a new subscription (no checkout) becomes
     /// current, the watermark resets, and the same client row follows it.
     @Test func returningClientAdoptsItsNewSubscription() async throws {
-        try await TestApp.withApp { _, pool in
+        try await JobTest.withPool(size: 8) { pool in
             try await K.addClient(pool)
             try await K.store(pool, K.checkout(at: K.t0), K.snapshot(.trialing, at: K.t0, type: "customer.subscription.created"),
                               K.snapshot(.canceled, at: K.t0 + 50, type: "customer.subscription.deleted"))
@@ -57,7 +57,7 @@ import Testing
             #expect(b.string("status") == "ACTIVE")
             #expect(b.string("stripe_subscription_id") == "sub_B")
             #expect(b.string("last_event_id") == comeback.id)
-            #expect(try await TestApp.count(pool, "SELECT count(*) FROM client_billing") == 1)
+            #expect(try await JobTest.count(pool, "SELECT count(*) FROM client_billing") == 1)
             #expect(try await K.event(pool, comeback.id)?.string("outcome") == "applied")
         }
     }
@@ -65,7 +65,7 @@ import Testing
     /// `metadata.client_id` on a subscription resolves the client and links its customer; later events of
     /// that customer resolve by customer id.
     @Test func resolvesThroughSubscriptionMetadata() async throws {
-        try await TestApp.withApp { _, pool in
+        try await JobTest.withPool(size: 8) { pool in
             try await K.addClient(pool, "clt_meta")
             let first = K.snapshot(.trialing, at: K.t0, clientId: "clt_meta", type: "customer.subscription.created")
             let second = K.snapshot(.active, at: K.t0 + 60)
@@ -83,7 +83,7 @@ import Testing
     /// from basil on) resolves the client.
     @Test(arguments: StripeEventRenderer.Shape.allCases)
     func resolvesThroughTheInvoiceSubscriptionMetadata(_ shape: StripeEventRenderer.Shape) async throws {
-        try await TestApp.withApp { _, pool in
+        try await JobTest.withPool(size: 8) { pool in
             try await K.addClient(pool, "clt_inv")
             let paid = K.invoice(.paid, at: K.t0, reason: "subscription_create", subscriptionClientId: "clt_inv")
             try await K.store(pool, paid, shape: shape)
@@ -100,7 +100,7 @@ import Testing
 
     /// A client id absent from `clients` resolves nothing: the event waits `unmatched` and no row is created.
     @Test func unknownClientIdResolvesNothing() async throws {
-        try await TestApp.withApp { _, pool in
+        try await JobTest.withPool(size: 8) { pool in
             let checkout = K.checkout(client: "clt_ghost", at: K.t0)
             try await K.store(pool, checkout)
             try await K.process(pool)
@@ -109,14 +109,14 @@ import Testing
             #expect(row.string("outcome") == nil)
             #expect(row.string("client_id") == nil)
             for table in ["client_billing", "client_controls", "onboarding_states"] {
-                #expect(try await TestApp.count(pool, "SELECT count(*) FROM \(table)") == 0, "\(table)")
+                #expect(try await JobTest.count(pool, "SELECT count(*) FROM \(table)") == 0, "\(table)")
             }
         }
     }
 
     /// With `STRIPE_LIVEMODE=true`, a test-mode event is stored and `ignored`; it resolves and links nothing.
     @Test func otherLivemodeIsStoredAndIgnored() async throws {
-        try await TestApp.withApp { _, pool in
+        try await JobTest.withPool(size: 8) { pool in
             try await K.addClient(pool)
             let checkout = K.checkout(at: K.t0)
             try await K.store(pool, checkout)
@@ -124,28 +124,28 @@ import Testing
             let row = try #require(try await K.event(pool, checkout.id))
             #expect(row.string("status") == "ignored")
             #expect(row.string("outcome") == "ignored")
-            #expect(try await TestApp.count(pool, "SELECT count(*) FROM client_billing WHERE stripe_customer_id IS NOT NULL") == 0)
+            #expect(try await JobTest.count(pool, "SELECT count(*) FROM client_billing WHERE stripe_customer_id IS NOT NULL") == 0)
         }
     }
 
     /// A client the main application created (only a `clients` row) gets its `client_billing`,
     /// `client_controls` and `onboarding_states` rows with their defaults when first needed.
     @Test func mainApplicationClientGetsItsCompanionRows() async throws {
-        try await TestApp.withApp { _, pool in
+        try await JobTest.withPool(size: 8) { pool in
             try await K.addClient(pool)
             try await K.store(pool, K.checkout(at: K.t0))
             try await K.process(pool)
             let b = try #require(try await K.billing(pool))
             #expect(b.string("status") == "PENDING")
             #expect(b.string("source") == "STRIPE")
-            let c = try #require(try await TestApp.rows(pool, """
+            let c = try #require(try await JobTest.rows(pool, """
                 SELECT ops_alerts_muted, payment_gate_alert_count, payment_gate_alerted_states::text[] AS states
                 FROM client_controls WHERE client_id = 'clt_1'
                 """).first)
             #expect(c.bool("ops_alerts_muted") == false)
             #expect(c.int("payment_gate_alert_count") == 0)
             #expect(c.array("states") == [])
-            let o = try await TestApp.rows(pool, "SELECT current_state, completed_at FROM onboarding_states WHERE client_id = 'clt_1'")
+            let o = try await JobTest.rows(pool, "SELECT current_state, completed_at FROM onboarding_states WHERE client_id = 'clt_1'")
             #expect(o.count == 1)
             #expect(o.first?.string("current_state") == "NOT_STARTED")
         }

@@ -1,19 +1,20 @@
 import BillingCore
-import BillingJobs
 import BillingPostgres
-import BillingTestSupport
 import Foundation
 import Synchronization
 
-/// Shared set-up of the operator-job tests (replay, ingest, reconcile, prune): a fresh database,
-/// Stripe-shaped events, storing and processing them as production does.
-enum JobTest {
-    static let t0: Int64 = 1_750_000_000
+/// Shared set-up of the tests that work on a database without the HTTP app (operator jobs, the
+/// event queue and handler, and some server tests): a fresh database, Stripe-shaped events,
+/// storing and processing them as production does.
+public enum JobTest {
+    public static let t0: Int64 = 1_750_000_000
 
     /// Runs `body` with a pool on a fresh migrated database.
-    static func withPool<T: Sendable>(_ body: @escaping @Sendable (PGPool) async throws -> T) async throws -> T {
+    public static func withPool<T: Sendable>(
+        size: Int = 4, _ body: @escaping @Sendable (PGPool) async throws -> T
+    ) async throws -> T {
         try await TestDatabase.withFresh { url in
-            let pool = PGPool(url: url, size: 4)
+            let pool = PGPool(url: url, size: size)
             do {
                 let value = try await body(pool)
                 await pool.shutdown()
@@ -25,12 +26,12 @@ enum JobTest {
         }
     }
 
-    static func createClient(_ pool: PGPool, _ id: String) async throws {
+    public static func createClient(_ pool: PGPool, _ id: String) async throws {
         _ = try await pool.withConnection { try $0.query("INSERT INTO clients (id, business_name) VALUES (\(id), \(id + " Inc"))") }
     }
 
     /// Inserts a client as logical replication or a restore does: without firing triggers.
-    static func createClientWithoutTriggers(_ pool: PGPool, _ id: String) async throws {
+    public static func createClientWithoutTriggers(_ pool: PGPool, _ id: String) async throws {
         _ = try await pool.withConnection { s in
             try s.execute(script: "SET session_replication_role = replica")
             defer { try? s.execute(script: "RESET session_replication_role") }
@@ -39,25 +40,41 @@ enum JobTest {
     }
 
     /// Stores events as the webhook would (source `webhook`), without processing them.
-    static func store(_ pool: PGPool, _ bodies: [String], source: EventSource = .webhook) async throws {
+    public static func store(_ pool: PGPool, _ bodies: [String], source: EventSource = .webhook) async throws {
         let events = try bodies.map { body in
             IncomingEvent(envelope: try EventEnvelope(decoding: Array(body.utf8)), payload: body, source: source)
         }
         _ = try await pool.withTransaction { try EventLogStore.insertUndelivered(events, in: $0) }
     }
 
+    /// Inserts a minimal `invoice.created` event as a webhook delivery would leave it: `received`, due now.
+    public static func insertReceivedEvent(_ pool: PGPool, id: String) async throws {
+        let body = #"{"id":"\#(id)","object":"event","type":"invoice.created","created":1750000000,"api_version":"2025-03-31.basil","livemode":false,"data":{"object":{"id":"in_1","object":"invoice","customer":"cus_1"}}}"#
+        _ = try await pool.withConnection { s in
+            try s.query("""
+                INSERT INTO billing_events (stripe_event_id, type, stripe_created_at, payload, status, source, delivery_count)
+                VALUES (\(id), 'invoice.created', to_timestamp(1750000000), \(body)::jsonb, 'received', 'webhook', 1)
+                """)
+        }
+    }
+
+    /// One batch of `queue` with `handler`, at time 0.
+    public static func processBatch(_ pool: PGPool, _ queue: EventQueue, _ handler: some EventHandler) async throws -> BatchReport {
+        try await pool.withConnection { s in try queue.processBatch(handler: handler, in: s, now: 0, clock: { 0 }) }
+    }
+
     /// Processes due events with the production handler until none is due.
-    static func processAll(_ pool: PGPool) async throws {
+    public static func processAll(_ pool: PGPool) async throws {
         while try await pool.withConnection({ s in
             try EventQueue().processBatch(handler: BillingEventHandler(livemode: nil), in: s, now: t0 + 1_000, clock: { 0 })
         }).claimed > 0 {}
     }
 
-    static func checkout(id: String, created: Int64, client: String, customer: String, subscription: String) -> String {
+    public static func checkout(id: String, created: Int64, client: String, customer: String, subscription: String) -> String {
         #"{"id":"\#(id)","object":"event","api_version":"2025-03-31.basil","created":\#(created),"livemode":false,"type":"checkout.session.completed","data":{"object":{"id":"cs_\#(id)","object":"checkout.session","customer":"\#(customer)","subscription":"\#(subscription)","client_reference_id":"\#(client)","metadata":{}}}}"#
     }
 
-    static func subscriptionEvent(id: String, created: Int64, type: String = "customer.subscription.updated", subscription: String,
+    public static func subscriptionEvent(id: String, created: Int64, type: String = "customer.subscription.updated", subscription: String,
                                   customer: String, status: String, periodEnd: Int64, cancelAtPeriodEnd: Bool = false,
                                   clientId: String? = nil) -> String {
         var sub = FakeStripe.subscription(id: subscription, customer: customer, status: status, periodEnd: periodEnd,
@@ -67,7 +84,7 @@ enum JobTest {
     }
 
     /// A client linked to `cus_<n>`/`sub_<n>` and in `status` through processed events.
-    static func seedClient(_ pool: PGPool, _ client: String, n: Int, status: String, periodEnd: Int64,
+    public static func seedClient(_ pool: PGPool, _ client: String, n: Int, status: String, periodEnd: Int64,
                            created: Int64 = t0) async throws {
         try await createClient(pool, client)
         try await store(pool, [
@@ -79,7 +96,7 @@ enum JobTest {
     }
 
     /// Everything replay or reconcile could change, as comparable text (timestamps included).
-    static func snapshot(_ pool: PGPool) async throws -> [String] {
+    public static func snapshot(_ pool: PGPool) async throws -> [String] {
         try await pool.withConnection { s in
             var out: [String] = []
             for sql in ["SELECT to_jsonb(x) - 'received_at' AS j FROM billing_events x ORDER BY id",
@@ -93,21 +110,35 @@ enum JobTest {
         }
     }
 
-    static func rows(_ pool: PGPool, _ sql: String) async throws -> [PGRow] {
+    /// Runs one query on the pool and returns its rows.
+    public static func rows(_ pool: PGPool, _ sql: String) async throws -> [PGRow] {
         try await pool.withConnection { try $0.query(PGQuery(unsafeSQL: sql)).rows }
+    }
+
+    /// The `count` column of the first row of `sql`, or -1.
+    public static func count(_ pool: PGPool, _ sql: String) async throws -> Int {
+        try await rows(pool, sql).first?.int("count") ?? -1
+    }
+
+    /// Polls `condition` until it holds or `seconds` pass.
+    public static func eventually(seconds: Double = 30, _ condition: @Sendable () async throws -> Bool) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return try await condition()
     }
 }
 
-/// Collects progress lines.
-final class LinesSink: Sendable {
-    private let lines = Mutex<[String]>([])
-    var all: [String] { lines.withLock { $0 } }
-    var sink: ProgressSink { { line in self.lines.withLock { $0.append(line) } } }
-}
+/// A handler that counts how often each event reached it and processes it as `applied`.
+public final class CountingHandler: EventHandler, Sendable {
+    public let calls = Mutex<[String: Int]>([:])
 
-enum BillingTestSupportPaths {
-    /// `Tests/Fixtures/<path>`.
-    static func fixture(_ path: String) -> URL {
-        TestDatabase.repositoryRoot().appendingPathComponent("Tests/Fixtures/\(path)")
+    public init() {}
+
+    public func handle(_ event: ClaimedEvent, in session: PGSession, now: Int64) throws -> EventDisposition {
+        calls.withLock { $0[event.stripeEventId, default: 0] += 1 }
+        return .processed(outcome: "applied", clientId: nil)
     }
 }

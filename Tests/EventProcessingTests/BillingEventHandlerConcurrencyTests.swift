@@ -12,25 +12,28 @@ import Testing
     /// Processing an event a second time (set back to `received`, as `replay` does) changes nothing: after each
     /// step of the fixture story, and for the whole story at the end.
     @Test func processingAnEventTwiceChangesNothing() async throws {
-        let files = try EndToEndTests.fixtureFiles("2025-03-31.basil")
-        try await TestApp.withApp { client, pool in
-            _ = try await TestApp.rows(pool, "INSERT INTO clients (id, business_name) VALUES ('clt_acme', 'Acme') RETURNING id")
+        let dir = TestDatabase.repositoryRoot().appendingPathComponent("Tests/Fixtures/stripe/2025-03-31.basil")
+        let files = try FileManager.default.contentsOfDirectory(at: dir, includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "json" }.sorted { $0.lastPathComponent < $1.lastPathComponent }
+        try #require(!files.isEmpty)
+        try await JobTest.withPool(size: 8) { pool in
+            _ = try await JobTest.rows(pool, "INSERT INTO clients (id, business_name) VALUES ('clt_acme', 'Acme') RETURNING id")
             for file in files {
                 let body = Array(try Data(contentsOf: file))
-                #expect(try await TestApp.deliver(client, body).0 == 200)
+                try await JobTest.store(pool, [String(decoding: body, as: UTF8.self)])
                 try await K.process(pool)
                 let id = try EventEnvelope(decoding: body).id
                 let before = try await K.state(pool)
-                _ = try await TestApp.rows(pool, "UPDATE billing_events SET status = 'received', outcome = NULL WHERE stripe_event_id = '\(id)' RETURNING id")
+                _ = try await JobTest.rows(pool, "UPDATE billing_events SET status = 'received', outcome = NULL WHERE stripe_event_id = '\(id)' RETURNING id")
                 try await K.process(pool)
                 #expect(try await K.state(pool) == before, "replaying \(file.lastPathComponent)")
                 #expect(try await K.event(pool, id)?.int("attempts") == 2, "\(file.lastPathComponent)")
             }
             let before = try await K.state(pool)
-            _ = try await TestApp.rows(pool, "UPDATE billing_events SET status = 'received', outcome = NULL RETURNING id")
+            _ = try await JobTest.rows(pool, "UPDATE billing_events SET status = 'received', outcome = NULL RETURNING id")
             try await K.process(pool)
             #expect(try await K.state(pool) == before)
-            #expect(try await TestApp.count(pool, "SELECT count(*) FROM billing_events WHERE status NOT IN ('processed', 'ignored')") == 0)
+            #expect(try await JobTest.count(pool, "SELECT count(*) FROM billing_events WHERE status NOT IN ('processed', 'ignored')") == 0)
         }
     }
 
@@ -62,7 +65,7 @@ import Testing
     /// whichever of the two gets there first: the event is processed once the link commits.
     @Test(arguments: [true, false])
     func parkingRacesLinkingWithoutLosingTheEvent(linkerFirst: Bool) async throws {
-        try await TestApp.withApp { _, pool in
+        try await JobTest.withPool(size: 8) { pool in
             try await K.addClient(pool)
             let checkout = K.checkout(at: K.t0)
             let created = K.snapshot(.trialing, at: K.t0, type: "customer.subscription.created")
@@ -80,8 +83,8 @@ import Testing
                 }
             }
             // The second worker either waits for the first one's lock or (without it) finishes on its own.
-            _ = try await TestApp.eventually(seconds: 5) {
-                try await TestApp.count(pool, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()") == 1
+            _ = try await JobTest.eventually(seconds: 5) {
+                try await JobTest.count(pool, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()") == 1
             }
             holding.release.signal()
             _ = try await (a.value, b.value)
@@ -94,7 +97,7 @@ import Testing
     /// The final state (billing, controls, alerts, event outcomes) after the racing events, as text.
     static func run(setup: [BillingEvent], racing: [BillingEvent], concurrently: Bool) async throws -> [String] {
         let result = Mutex<[String]>([])
-        try await TestApp.withApp { _, pool in
+        try await JobTest.withPool(size: 8) { pool in
             try await K.addClient(pool)
             for event in setup { try await K.store(pool, event) }
             try await K.process(pool)
@@ -110,8 +113,8 @@ import Testing
                         try queue.processBatch(handler: BillingEventHandler(livemode: nil), in: s, now: now, clock: { 0 })
                     }
                 }
-                let waited = try await TestApp.eventually(seconds: 10) {
-                    try await TestApp.count(pool, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()") == 1
+                let waited = try await JobTest.eventually(seconds: 10) {
+                    try await JobTest.count(pool, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()") == 1
                 }
                 #expect(waited, "the second worker should wait on the client's row lock")
                 holding.release.signal()
@@ -120,7 +123,7 @@ import Testing
             }
             try await K.process(pool)
             var state = try await K.state(pool)
-            state += try await TestApp.rows(pool, "SELECT stripe_event_id || ':' || status || ':' || coalesce(outcome, '') AS r FROM billing_events ORDER BY 1")
+            state += try await JobTest.rows(pool, "SELECT stripe_event_id || ':' || status || ':' || coalesce(outcome, '') AS r FROM billing_events ORDER BY 1")
                 .map { $0.string("r") ?? "" }
             result.withLock { $0 = state.map(Self.withoutTimestamps) }
         }

@@ -1,4 +1,3 @@
-import BillingTestSupport
 import Foundation
 import Synchronization
 
@@ -6,23 +5,30 @@ import Synchronization
 /// `GET /v1/subscriptions/:id` and `GET /v1/events` (filters `types[]`, `created[gte]`; newest
 /// first; pages of `limit` with `starting_after`/`has_more`). Scripted answers (429, 500, …)
 /// are served first, per path, and every request is recorded.
-final class FakeStripe: Sendable {
-    static let key = "sk_test_fake_4242"
+public final class FakeStripe: Sendable {
+    public static let key = "sk_test_fake_4242"
 
     /// A canned answer.
-    struct Answer: Sendable {
-        var status: Int
-        var headers: [String: String] = [:]
-        var body: String = #"{"error":{"message":"scripted","type":"api_error"}}"#
+    public struct Answer: Sendable {
+        public var status: Int
+        public var headers: [String: String]
+        public var body: String
+
+        public init(status: Int, headers: [String: String] = [:],
+                    body: String = #"{"error":{"message":"scripted","type":"api_error"}}"#) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+        }
     }
 
     /// One request as the fake saw it.
-    struct Seen: Sendable {
-        var path: String
-        var query: [(String, String)]
-        var headers: [String: String]
+    public struct Seen: Sendable {
+        public var path: String
+        public var query: [(String, String)]
+        public var headers: [String: String]
 
-        func values(_ name: String) -> [String] { query.filter { $0.0 == name }.map(\.1) }
+        public func values(_ name: String) -> [String] { query.filter { $0.0 == name }.map(\.1) }
     }
 
     private struct State {
@@ -35,15 +41,17 @@ final class FakeStripe: Sendable {
 
     private let state = Mutex(State())
 
-    func addSubscription(id: String, json: String) { state.withLock { $0.subscriptions[id] = json } }
-    func addEvent(id: String, created: Int64, type: String, json: String) {
+    public init() {}
+
+    public func addSubscription(id: String, json: String) { state.withLock { $0.subscriptions[id] = json } }
+    public func addEvent(id: String, created: Int64, type: String, json: String) {
         state.withLock { $0.events.append((id, created, type, json)) }
     }
-    func script(_ path: String, _ answers: [Answer]) { state.withLock { $0.scripted[path, default: []] += answers } }
-    var requests: [Seen] { state.withLock { $0.seen } }
+    public func script(_ path: String, _ answers: [Answer]) { state.withLock { $0.scripted[path, default: []] += answers } }
+    public var requests: [Seen] { state.withLock { $0.seen } }
 
     /// Runs `body` with the fake's base URL (`http://127.0.0.1:<port>`).
-    func serve<T: Sendable>(_ body: @escaping @Sendable (String) async throws -> T) async throws -> T {
+    public func serve<T: Sendable>(_ body: @escaping @Sendable (String) async throws -> T) async throws -> T {
         let server = try LoopbackHTTPServer { [self] request in self.respond(request) }
         defer { server.stop() }
         return try await body(server.baseURL)
@@ -93,7 +101,7 @@ final class FakeStripe: Sendable {
     }
 
     /// The query's pairs, names and values percent-decoded.
-    static func query(_ text: String) -> [(String, String)] {
+    public static func query(_ text: String) -> [(String, String)] {
         text.split(separator: "&").map { pair in
             let parts = pair.split(separator: "=", maxSplits: 1).map { String($0) }
             let decode = { (s: String) in s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? s }
@@ -104,13 +112,13 @@ final class FakeStripe: Sendable {
     // MARK: - Fixtures
 
     /// A basil-shaped subscription.
-    static func subscription(id: String, customer: String, status: String, periodEnd: Int64,
+    public static func subscription(id: String, customer: String, status: String, periodEnd: Int64,
                              cancelAtPeriodEnd: Bool = false) -> String {
         #"{"id":"\#(id)","object":"subscription","customer":"\#(customer)","status":"\#(status)","cancel_at_period_end":\#(cancelAtPeriodEnd),"canceled_at":null,"trial_start":null,"trial_end":null,"pause_collection":null,"metadata":{},"items":{"object":"list","data":[{"id":"si_1","object":"subscription_item","current_period_start":\#(periodEnd - 2_592_000),"current_period_end":\#(periodEnd)}]}}"#
     }
 
     /// A `customer.subscription.updated` event carrying `subscription(…)`.
-    static func subscriptionEvent(id: String, created: Int64, type: String = "customer.subscription.updated",
+    public static func subscriptionEvent(id: String, created: Int64, type: String = "customer.subscription.updated",
                                   subscription: String) -> String {
         #"{"id":"\#(id)","object":"event","api_version":"2025-03-31.basil","created":\#(created),"livemode":false,"type":"\#(type)","data":{"object":\#(subscription)}}"#
     }
