@@ -22,7 +22,7 @@ import Testing
     }
 
     /// Hand-written bodies around each rule: escapes, surrogates, duplicates, numbers, nesting, shapes.
-    @Test func edgeCases() {
+    @Test func handWrittenBodiesAroundEachRuleDecodeAsTheLegacyDecoderDid() {
         Differential.check(Corpus.edgeCases, "edge case")
     }
 

@@ -71,7 +71,7 @@ import Testing
     }
 
     /// Hand-written bodies around each rule.
-    @Test func edgeCases() {
+    @Test func handWrittenBodiesAroundEachRuleDecodeAsJSONDecoderDid() {
         let tally = EventDifferential.check(EventCorpus.edgeCases, "edge case")
         #expect(tally.decoded >= 20 && tally.allowedStrictness >= 5, "\(tally)")
     }

@@ -9,17 +9,17 @@ import Testing
 @Suite("Fuzz regressions")
 struct FuzzRegressionTests {
     @Test(arguments: FuzzInputs.files("signature"))
-    func signature(file: String) throws {
+    func keptSignatureInputPassesItsOracle(file: String) throws {
         try FuzzOracles.signature(FuzzInputs.bytes("signature", file))
     }
 
     @Test(arguments: FuzzInputs.files("envelope"))
-    func envelope(file: String) throws {
+    func keptEnvelopeInputPassesItsOracle(file: String) throws {
         try FuzzOracles.envelope(FuzzInputs.bytes("envelope", file))
     }
 
     @Test(arguments: FuzzInputs.files("event"))
-    func event(file: String) throws {
+    func keptEventInputPassesItsOracle(file: String) throws {
         try FuzzOracles.event(FuzzInputs.bytes("event", file))
     }
 

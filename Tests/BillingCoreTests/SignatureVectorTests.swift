@@ -17,7 +17,7 @@ import Testing
 
     /// Verifying the header, then decoding the body, gives the vector's expected answer.
     @Test(arguments: SignatureVectorFixture.vectors)
-    func vector(_ vector: SignatureVector) throws {
+    func verifyingThenDecodingGivesEachVectorsExpectedAnswer(_ vector: SignatureVector) throws {
         let payload = try vector.payloadBytes
         let verifier = WebhookSignatureVerifier(secrets: vector.secrets, tolerance: vector.tolerance)
         let answer: String
@@ -33,7 +33,7 @@ import Testing
 
     /// The verifier alone (no body decoding) passes exactly the vectors that fail late or not at all.
     @Test(arguments: SignatureVectorFixture.vectors)
-    func verifierAlone(_ vector: SignatureVector) throws {
+    func verifierAlonePassesTheVectorsThatFailOnlyInDecoding(_ vector: SignatureVector) throws {
         let payload = try vector.payloadBytes
         let verifier = WebhookSignatureVerifier(secrets: vector.secrets, tolerance: vector.tolerance)
         let expected = vector.expect == "invalid_payload" ? "ok" : vector.expect

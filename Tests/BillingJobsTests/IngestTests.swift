@@ -72,7 +72,7 @@ import Testing
     }
 
     /// A single event (not a list) is one entry; a valid run exits 0.
-    @Test func singleEvent() async throws {
+    @Test func aSingleEventFromStdinIsOneNewEntryAndExitsZero() async throws {
         try await JobTest.withPool { pool in
             let report = try await EventImporter(pool: pool).ingest(Array(Self.event("evt_one").utf8), name: "-")
             #expect(report.entries == 1 && report.new == 1 && report.invalid.isEmpty)
@@ -95,7 +95,7 @@ import Testing
     }
 
     /// Large inputs report progress; the repository's export fixture stores every event.
-    @Test func progressAndFixture() async throws {
+    @Test func largeInputReportsProgressAndTheExportFixtureStoresEveryEvent() async throws {
         try await JobTest.withPool { pool in
             let url = BillingTestSupportPaths.fixture("stripe/export-list.json")
             let data = Array(try Data(contentsOf: url))
