@@ -1,6 +1,7 @@
 import BillingCore
 import BillingPostgres
 import Foundation
+import StripeJSON
 
 /// `billing-worker ingest FILE|-` (SPEC §8, §10): stores exported events — one event, or a
 /// Stripe list object `{"object":"list","data":[…]}` — with source `import`.

@@ -1,6 +1,7 @@
 import BillingCore
 import BillingPostgres
 import Foundation
+import StripeJSON
 import Synchronization
 
 /// Shared set-up of the tests that work on a database without the HTTP app (operator jobs, the

@@ -1,5 +1,6 @@
 import BillingCore
 import Foundation
+import StripeJSON
 import Testing
 
 @Suite struct BillingEventDecodingTests {

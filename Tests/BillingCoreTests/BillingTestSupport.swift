@@ -1,5 +1,6 @@
 import BillingCore
 import Foundation
+import StripeJSON
 
 /// Builders for events and rows used across the core's tests.
 enum Make {

@@ -1,5 +1,6 @@
 import BillingCore
 import Foundation
+@testable import StripeJSON
 import Testing
 
 /// `EventEnvelope(decoding:)`, a `JSONScanner` pass since it replaced Foundation's `JSONDecoder`,

@@ -1,6 +1,7 @@
 import BillingCore
 import BillingTestSupport
 import Foundation
+@testable import StripeJSON
 import Testing
 
 /// `BillingEvent.decode(payload:)`, a `JSONScanner` pass since it replaced Foundation's `JSONDecoder`, against

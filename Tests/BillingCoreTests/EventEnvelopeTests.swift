@@ -1,5 +1,6 @@
 import BillingCore
 import Foundation
+import StripeJSON
 import Testing
 
 /// `EventEnvelope`: the minimal decoding of a verified body at ingest (SPEC §4, §10).

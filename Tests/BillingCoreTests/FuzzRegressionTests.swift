@@ -1,5 +1,6 @@
 import BillingCore
 import Foundation
+import StripeJSON
 import Testing
 
 /// Inputs kept from fuzzing (`deploy/fuzz/run`): every file under `Tests/Fixtures/fuzz/<target>/`

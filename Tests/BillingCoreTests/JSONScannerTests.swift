@@ -1,4 +1,5 @@
 @testable import BillingCore
+@testable import StripeJSON
 import Testing
 
 /// `JSONScanner`: the validating single-pass reader behind `EventEnvelope(decoding:)`.

@@ -1,5 +1,6 @@
 import BillingCore
 import Foundation
+@testable import StripeJSON
 
 /// A frozen copy of `EventEnvelope(decoding:)` as it was before `JSONScanner` replaced Foundation's
 /// `JSONDecoder` (commit 725f561), kept only as the oracle of `EnvelopeDifferentialTests`: the new

@@ -1,5 +1,6 @@
 import BillingCore
 import Foundation
+@testable import StripeJSON
 
 /// A frozen copy of `BillingEvent.decode(payload:)` as it was before `JSONScanner` replaced Foundation's
 /// `JSONDecoder` on that hot path (`BillingEvent+Decoding.swift` at commit 998efeb), kept only as the oracle

@@ -1,3 +1,4 @@
+@testable import StripeJSON
 /// A deliberately plain RFC 8259 validator, independent of `JSONScanner`: it splits the text into
 /// tokens first, then checks the grammar over them with an explicit stack. Simple rather than fast;
 /// `EnvelopeDifferentialTests` uses it to confirm that a body the scanner refuses while Foundation's

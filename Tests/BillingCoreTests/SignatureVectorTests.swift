@@ -1,4 +1,5 @@
 import BillingCore
+import StripeJSON
 import Testing
 
 /// Every vector of `Tests/Fixtures/signature-vectors.json`, a copy of the research file (SPEC §4).

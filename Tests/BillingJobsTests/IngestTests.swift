@@ -3,6 +3,7 @@ import BillingJobs
 import BillingPostgres
 import BillingTestSupport
 import Foundation
+import StripeJSON
 import Testing
 
 /// `billing-worker ingest FILE|-`: exported events stored with source `import`, audited as `importer`.

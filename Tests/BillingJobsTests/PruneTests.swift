@@ -3,6 +3,7 @@ import BillingJobs
 import BillingPostgres
 import BillingTestSupport
 import Foundation
+import StripeJSON
 import Testing
 
 /// `billing-worker prune --processed-before T`: payloads cleared, rows (and ids) kept.

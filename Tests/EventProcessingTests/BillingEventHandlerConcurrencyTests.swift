@@ -2,6 +2,7 @@ import BillingCore
 import BillingPostgres
 import BillingTestSupport
 import Foundation
+import StripeJSON
 import Synchronization
 import Testing
 

@@ -2,6 +2,7 @@ import BillingCore
 import BillingPostgres
 import BillingTestSupport
 import Foundation
+import StripeJSON
 
 /// Builders and database helpers for `BillingEventHandlerTests`: events rendered as Stripe bodies, stored
 /// through `IngestWriter`, processed by the real queue and handler.

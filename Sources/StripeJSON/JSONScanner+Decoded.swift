@@ -1,3 +1,5 @@
+import BillingCore
+
 /// Reads of ``JSONScanner`` that answer as Foundation's `JSONDecoder` decodes one `Decodable` property,
 /// for the stored-event decoder (`BillingEvent+Scanning.swift`), which replaced `JSONDecoder` there.
 ///

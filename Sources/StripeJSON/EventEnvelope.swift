@@ -1,3 +1,5 @@
+import BillingCore
+
 /// What ingest needs from a verified Stripe snapshot event, decoded from the body bytes (SPEC §4, §10).
 ///
 /// The body must be UTF-8 JSON text (RFC 8259, all of it, also where no field is read; nesting at most

@@ -1,3 +1,5 @@
+import BillingCore
+
 /// `data.object` of a stored event, read before the event's `type` is known (it usually comes last).
 ///
 /// Every member that a subscription, an invoice or a checkout session is read by is scanned, each into
@@ -178,7 +180,7 @@ struct ScannedObject {
         }
     }
 
-    private func snapshot(_ scanner: JSONScanner) throws(BillingCoreError) -> SubscriptionSnapshot {
+    func snapshot(_ scanner: JSONScanner) throws(BillingCoreError) -> SubscriptionSnapshot {
         let id = try self.id.required("data.object.id")
         let customer = try self.customer.optional("data.object.customer")
         let status = try self.status.required("data.object.status")
@@ -233,6 +235,31 @@ struct ScannedObject {
             sessionId: scanner.text(of: id), customerId: scanner.text(ifAny: customer),
             subscriptionId: scanner.text(ifAny: subscription), clientReferenceId: scanner.text(ifAny: clientReferenceId),
             metadataClientId: scanner.text(ifAny: metadataClientId))
+    }
+}
+
+extension SubscriptionSnapshot {
+    /// The subscription object in `bytes` (the REST API's answer), read as an event's `data.object` is.
+    static func scan(_ bytes: UnsafeBufferPointer<UInt8>) throws(BillingCoreError) -> SubscriptionSnapshot {
+        var scanner = JSONScanner(bytes)
+        let object: ScannedObject.Decoded<ScannedObject>
+        do {
+            object = try ScannedObject.read(&scanner)
+            try scanner.finish()
+        } catch {
+            throw BillingCoreError(.undecodableEvent, "the payload is not valid JSON")
+        }
+        guard case .value(let subscription) = object else {
+            throw BillingCoreError(.undecodableEvent, "the payload is not a subscription object")
+        }
+        do {
+            return try subscription.snapshot(scanner)
+        } catch {
+            // `snapshot` names members as an event holds them (`data.object.status`); here they are top-level.
+            let prefix = "data.object."
+            guard error.message.hasPrefix(prefix) else { throw error }
+            throw BillingCoreError(error.code, String(error.message.dropFirst(prefix.count)))
+        }
     }
 }
 

@@ -1,3 +1,5 @@
+import BillingCore
+
 /// ``BillingEvent/decode(payload:)``: one ``JSONScanner`` pass over a stored event.
 ///
 /// Why: the processor decodes every stored event, and Foundation's `JSONDecoder` (which maps the whole
