@@ -87,6 +87,10 @@ let package = Package(
             "BillingCore", "StripeJSON", "BillingTestSupport",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ], path: "Tests/BillingCoreTests"),
+        // The scanner and decoders, against Foundation's JSONDecoder kept as an oracle, and the fuzz inputs.
+        .testTarget(name: "StripeJSONTests", dependencies: [
+            "BillingCore", "StripeJSON", "BillingTestSupport",
+        ]),
         .testTarget(name: "BillingPostgresTests", dependencies: [
             "BillingCore", "BillingPostgres", "BillingTestSupport",
         ]),

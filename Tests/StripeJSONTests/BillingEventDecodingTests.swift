@@ -1,4 +1,5 @@
 import BillingCore
+import BillingTestSupport
 import Foundation
 import StripeJSON
 import Testing
@@ -120,5 +121,35 @@ import Testing
         let files = try Fixtures.storyFiles("2025-03-31.basil").map { try Fixtures.event("2025-03-31.basil", $0) }
         #expect(decoded.reversed().map(\.id) == files.map(\.id))
         #expect(decoded.reversed().map(\.kind) == files.map(\.kind))
+    }
+
+    /// The REST subscription decoder reads a subscription as the event decoder does: the `data.object`
+    /// of every subscription event of the fixtures, decoded alone, is the event's snapshot.
+    @Test func restSubscriptionMatchesTheEventsSnapshot() throws {
+        var compared = 0
+        for version in Fixtures.versions {
+            for name in try Fixtures.storyFiles(version) {
+                guard case .subscription(let snapshot) = try Fixtures.event(version, name).kind else { continue }
+                let top = try #require(try JSONSerialization.jsonObject(with: Fixtures.data(version, name)) as? [String: Any])
+                let object = try #require((top["data"] as? [String: Any])?["object"])
+                let bytes = [UInt8](try JSONSerialization.data(withJSONObject: object))
+                #expect(try SubscriptionSnapshot.decode(subscriptionPayload: bytes) == snapshot, "\(version)/\(name)")
+                compared += 1
+            }
+        }
+        #expect(compared >= 4)
+    }
+
+    /// A refused REST subscription names the top-level member that refused it, never a value.
+    @Test func restSubscriptionRefusalNamesTheMember() {
+        #expect(throws: BillingCoreError(.undecodableEvent, "status is missing or null")) {
+            try SubscriptionSnapshot.decode(subscriptionPayload: Array(#"{"id":"sub_1","object":"subscription"}"#.utf8))
+        }
+        #expect(throws: BillingCoreError(.undecodableEvent, "status is not a known subscription status")) {
+            try SubscriptionSnapshot.decode(subscriptionPayload: Array(#"{"id":"sub_1","status":"secret_status"}"#.utf8))
+        }
+        #expect(throws: BillingCoreError(.undecodableEvent, "the payload is not valid JSON")) {
+            try SubscriptionSnapshot.decode(subscriptionPayload: Array(#"{"id":"sub_1","#.utf8))
+        }
     }
 }
