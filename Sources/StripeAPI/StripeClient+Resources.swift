@@ -91,22 +91,20 @@ struct StripeListPage {
         func invalid(_ why: String) -> StripeAPIError {
             StripeAPIError(.invalidResponse, "\(path) answered a page that is not a Stripe list: \(why)")
         }
-        guard let top = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
+        // One pass over the page: validated, split into elements, each element's id read.
+        guard let top = StripeList.read(body), top.isObject else {
             throw invalid("not a JSON object")
         }
-        guard top["object"] as? String == "list", let data = top["data"] as? [Any] else {
+        guard top.object == "list", let data = top.data else {
             throw invalid("no \"object\": \"list\" with a \"data\" array")
-        }
-        guard let ranges = JSONArraySlicer.elements(ofMember: "data", in: body), ranges.count == data.count else {
-            throw invalid("the \"data\" array could not be split")
         }
         var objects: [StripeObject] = []
         objects.reserveCapacity(data.count)
-        for (element, range) in zip(data, ranges) {
-            guard let id = (element as? [String: Any])?["id"] as? String else { throw invalid("an element has no string id") }
-            objects.append(StripeObject(id: id, json: Array(body[range])))
+        for element in data {
+            guard let id = element.id else { throw invalid("an element has no string id") }
+            objects.append(StripeObject(id: id, json: Array(body[element.range])))
         }
         self.objects = objects
-        self.hasMore = top["has_more"] as? Bool ?? false
+        self.hasMore = top.hasMore ?? false
     }
 }

@@ -23,8 +23,8 @@ import Testing
             bodies += try Fixtures.storyFiles(version).map { [UInt8](try Fixtures.data(version, $0)) }
         }
         let list = [UInt8](try Data(contentsOf: Fixtures.root.appendingPathComponent("export-list.json")))
-        let ranges = try #require(JSONArraySlicer.elements(ofMember: "data", in: list))
-        bodies += ranges.map { Array(list[$0]) }
+        let elements = try #require(StripeList.read(list)?.data)
+        bodies += elements.map { Array(list[$0.range]) }
         bodies.append(list)
         bodies += try Corpus.files(under: "fuzz")
         let tally = EventDifferential.check(bodies, "repository body")
