@@ -29,28 +29,30 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("curl")]),
 
-        // Pure core: event decoding, signatures, the billing state machine, alert rules. No I/O.
+        // Pure core: signatures, the billing state machine, alert rules. No I/O, no Foundation.
         .target(name: "BillingCore", dependencies: ["COpenSSL"]),
+        // Stripe's JSON: the validating scanner and the decoders of events, envelopes, subscriptions.
+        .target(name: "StripeJSON", dependencies: ["BillingCore"]),
 
         // Adapters.
         .target(name: "BillingPostgres", dependencies: [
-            "BillingCore", "CLibPQ", "COpenSSL",
+            "BillingCore", "StripeJSON", "CLibPQ", "COpenSSL",
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "StripeAPI", dependencies: [
-            "BillingCore", "CCurlShim",
+            "BillingCore", "StripeJSON", "CCurlShim",
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Operator jobs behind the CLI: replay, ingest, reconcile (with back-fill), prune.
         .target(name: "BillingJobs", dependencies: [
-            "BillingCore", "BillingPostgres", "StripeAPI",
+            "BillingCore", "StripeJSON", "BillingPostgres", "StripeAPI",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "BillingServer", dependencies: [
-            "BillingCore", "BillingPostgres",
+            "BillingCore", "StripeJSON", "BillingPostgres",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -62,6 +64,9 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], resources: [
+            // Served verbatim at `GET /openapi.yaml`; embedded as bytes, so no bundle is needed at run time.
+            .embedInCode("openapi.yaml"),
         ]),
         .executableTarget(name: "BillingWorker", dependencies: [
             "BillingCore", "BillingPostgres", "BillingServer", "StripeAPI", "BillingJobs",
@@ -74,19 +79,31 @@ let package = Package(
 
         // Test support and tests.
         .target(name: "BillingTestSupport", dependencies: [
-            "BillingCore", "BillingPostgres", "COpenSSL",
+            "BillingCore", "StripeJSON", "BillingPostgres", "COpenSSL",
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "BillingCoreTests", dependencies: [
-            "BillingCore", "BillingTestSupport",
+            "BillingCore", "StripeJSON", "BillingTestSupport",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ], path: "Tests/BillingCoreTests"),
+        // The scanner and decoders, against Foundation's JSONDecoder kept as an oracle, and the fuzz inputs.
+        .testTarget(name: "StripeJSONTests", dependencies: [
+            "BillingCore", "StripeJSON", "BillingTestSupport",
+        ]),
         .testTarget(name: "BillingPostgresTests", dependencies: [
             "BillingCore", "BillingPostgres", "BillingTestSupport",
         ]),
+        .testTarget(name: "StripeAPITests", dependencies: ["StripeAPI", "BillingTestSupport"]),
+        // The event queue and `BillingEventHandler` on a real PostgreSQL, without the HTTP app.
+        .testTarget(name: "EventProcessingTests", dependencies: [
+            "BillingCore", "StripeJSON", "BillingPostgres", "BillingTestSupport",
+        ]),
+        .testTarget(name: "BillingJobsTests", dependencies: [
+            "BillingCore", "StripeJSON", "BillingPostgres", "BillingJobs", "StripeAPI", "BillingTestSupport",
+        ]),
         .testTarget(name: "BillingServerTests", dependencies: [
-            "BillingCore", "BillingPostgres", "BillingServer", "BillingTestSupport", "StripeAPI", "BillingJobs",
+            "BillingCore", "StripeJSON", "BillingPostgres", "BillingServer", "BillingTestSupport", "StripeAPI", "BillingJobs",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

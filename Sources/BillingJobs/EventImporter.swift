@@ -1,6 +1,7 @@
 import BillingCore
 import BillingPostgres
 import Foundation
+import StripeJSON
 
 /// `billing-worker ingest FILE|-` (SPEC §8, §10): stores exported events — one event, or a
 /// Stripe list object `{"object":"list","data":[…]}` — with source `import`.
@@ -74,20 +75,19 @@ public struct EventImporter: Sendable {
     }
 
     /// The input's entries (index → byte range), and the entries invalid before decoding.
+    /// The input is read once (`StripeList`): validated, and a list split into its elements.
     static func entries(of input: [UInt8]) -> (entries: [(Int, Range<Int>)], invalid: [IngestReport.Invalid]) {
-        guard let top = try? JSONSerialization.jsonObject(with: Data(input), options: [.fragmentsAllowed]) else {
+        guard let top = StripeList.read(input) else {
             return ([], [.init(index: 0, reason: "the input is not valid JSON")])
         }
-        guard let object = top as? [String: Any] else {
+        guard top.isObject else {
             return ([], [.init(index: 0, reason: "the input is neither a Stripe event nor a Stripe list object")])
         }
-        guard object["object"] as? String == "list" else { return ([(0, 0..<input.count)], []) }
-        guard let data = object["data"] as? [Any], let ranges = JSONArraySlicer.elements(ofMember: "data", in: input),
-              ranges.count == data.count
-        else {
+        guard top.object == "list" else { return ([(0, 0..<input.count)], []) }
+        guard let data = top.data else {
             return ([], [.init(index: 0, reason: "the list object has no \"data\" array")])
         }
-        return (Array(ranges.enumerated()), [])
+        return (Array(data.map(\.range).enumerated()), [])
     }
 }
 

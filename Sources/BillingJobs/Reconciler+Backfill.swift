@@ -1,6 +1,7 @@
 import BillingCore
 import BillingPostgres
 import StripeAPI
+import StripeJSON
 
 extension Reconciler {
     /// What back-fill did.

@@ -10,13 +10,10 @@ extension Reconciler {
         let fetchedAt: Int64
         do {
             let fetched = try await stripe.subscription(id: local.subscriptionId)
-            snapshot = try SubscriptionSnapshot.decode(subscriptionPayload: fetched.object.json)
+            snapshot = fetched.snapshot
             fetchedAt = fetched.fetchedAt
         } catch let error as StripeAPIError where error.code == .notFound || error.code == .invalidResponse {
             report.errors.append(.init(clientId: local.clientId, message: error.message))
-            return
-        } catch let error as BillingCoreError {
-            report.errors.append(.init(clientId: local.clientId, message: "subscription \(local.subscriptionId): \(error.message)"))
             return
         }
         let drift = SubscriptionDrift.compare(local.fields, with: snapshot)

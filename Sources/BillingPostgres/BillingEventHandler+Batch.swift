@@ -1,4 +1,5 @@
 import BillingCore
+import StripeJSON
 
 /// The processor's batch path: the same rules as `handle`, for a whole claimed batch in a few
 /// statements — decode every event, lock every client they can resolve to (one statement, client

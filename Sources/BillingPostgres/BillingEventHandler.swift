@@ -1,4 +1,5 @@
 import BillingCore
+import StripeJSON
 
 /// The processor's handler: decodes a stored event, resolves its client, runs the billing
 /// state machine on the client's locked rows and writes the decision (SPEC §5, §6).

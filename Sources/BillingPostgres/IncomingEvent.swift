@@ -1,4 +1,5 @@
 import BillingCore
+import StripeJSON
 
 /// What ingest knows about a verified event: the envelope fields plus the raw body text.
 public struct IncomingEvent: Sendable {

@@ -5,6 +5,7 @@ import Hummingbird
 import HTTPTypes
 import Logging
 import NIOCore
+import StripeJSON
 
 /// `POST /webhooks/stripe` (SPEC §4): verify, then decode the envelope, then store durably,
 /// and only then answer 2xx. Nothing unverified is stored; no secret or payload is logged.

@@ -1,5 +1,6 @@
 import BillingCore
 import Foundation
+import StripeJSON
 
 /// Renders a `BillingEvent` as the JSON body Stripe would deliver, in either API shape, so that generated
 /// stories can travel through ingest and the stored-payload decoder like real deliveries.

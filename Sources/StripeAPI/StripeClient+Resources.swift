@@ -1,5 +1,6 @@
 import BillingCore
 import Foundation
+import StripeJSON
 
 /// One object of a Stripe answer, kept as the exact bytes Stripe sent.
 public struct StripeObject: Sendable, Hashable {
@@ -14,8 +15,12 @@ public struct StripeObject: Sendable, Hashable {
     }
 }
 
-/// An object fetched by id, with the time it was fetched (the watermark of `reconcile --apply`).
-public struct FetchedObject: Sendable, Hashable {
+/// A subscription fetched by id: decoded once, kept byte for byte, with the time it was fetched
+/// (the watermark of `reconcile --apply`).
+public struct FetchedSubscription: Sendable, Hashable {
+    /// The subscription as the billing rules read it.
+    public var snapshot: SubscriptionSnapshot
+    /// The answer, byte for byte, under the subscription's id.
     public var object: StripeObject
     /// Unix seconds when the answer arrived.
     public var fetchedAt: Int64
@@ -25,16 +30,22 @@ extension StripeClient {
     /// Stripe keeps events for 30 days (`GET /v1/events`).
     public static let eventRetentionSeconds: Int64 = 30 * 86_400
 
-    /// `GET /v1/subscriptions/{id}` (canceled subscriptions included).
-    /// - Throws: `StripeAPIError` (`notFound` for an unknown id).
-    public func subscription(id: String) async throws -> FetchedObject {
+    /// `GET /v1/subscriptions/{id}` (canceled subscriptions included), decoded in one pass
+    /// (`SubscriptionSnapshot.decode(subscriptionPayload:)`).
+    /// - Throws: `StripeAPIError` (`notFound` for an unknown id, `invalidResponse` for an answer that is
+    ///   not a subscription, naming the member that refused it).
+    public func subscription(id: String) async throws -> FetchedSubscription {
         let path = "/v1/subscriptions/\(Self.pathSegment(id))"
         let response = try await get(path)
         let fetchedAt = Int64(Date().timeIntervalSince1970)
-        guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
-              let objectId = object["id"] as? String
-        else { throw StripeAPIError(.invalidResponse, "\(path) did not answer a JSON object with an id") }
-        return FetchedObject(object: StripeObject(id: objectId, json: response.body), fetchedAt: fetchedAt)
+        let snapshot: SubscriptionSnapshot
+        do {
+            snapshot = try SubscriptionSnapshot.decode(subscriptionPayload: response.body)
+        } catch {
+            throw StripeAPIError(.invalidResponse, "\(path) did not answer a Stripe subscription: \(error.message)")
+        }
+        return FetchedSubscription(
+            snapshot: snapshot, object: StripeObject(id: snapshot.id, json: response.body), fetchedAt: fetchedAt)
     }
 
     /// `GET /v1/events` with `types[]` and `created[gte]`, every page (newest first, as Stripe lists).
@@ -80,22 +91,20 @@ struct StripeListPage {
         func invalid(_ why: String) -> StripeAPIError {
             StripeAPIError(.invalidResponse, "\(path) answered a page that is not a Stripe list: \(why)")
         }
-        guard let top = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
+        // One pass over the page: validated, split into elements, each element's id read.
+        guard let top = StripeList.read(body), top.isObject else {
             throw invalid("not a JSON object")
         }
-        guard top["object"] as? String == "list", let data = top["data"] as? [Any] else {
+        guard top.object == "list", let data = top.data else {
             throw invalid("no \"object\": \"list\" with a \"data\" array")
-        }
-        guard let ranges = JSONArraySlicer.elements(ofMember: "data", in: body), ranges.count == data.count else {
-            throw invalid("the \"data\" array could not be split")
         }
         var objects: [StripeObject] = []
         objects.reserveCapacity(data.count)
-        for (element, range) in zip(data, ranges) {
-            guard let id = (element as? [String: Any])?["id"] as? String else { throw invalid("an element has no string id") }
-            objects.append(StripeObject(id: id, json: Array(body[range])))
+        for element in data {
+            guard let id = element.id else { throw invalid("an element has no string id") }
+            objects.append(StripeObject(id: id, json: Array(body[element.range])))
         }
         self.objects = objects
-        self.hasMore = top["has_more"] as? Bool ?? false
+        self.hasMore = top.hasMore ?? false
     }
 }

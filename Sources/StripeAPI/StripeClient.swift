@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOPosix
+import StripeJSON
 
 /// A small client of Stripe's REST API: authenticated, version-pinned GETs with retries.
 ///
@@ -126,10 +127,7 @@ public struct StripeClient: Sendable {
 
     /// `error.message` of Stripe's error body, if it has one.
     private static func stripeMessage(_ body: [UInt8]) -> String? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-              let error = object["error"] as? [String: Any], let message = error["message"] as? String
-        else { return nil }
-        return String(message.prefix(300))
+        StripeErrorBody.message(in: body).map { String($0.prefix(300)) }
     }
 
     /// `?a=1&b=2`, each name and value percent-escaped (RFC 3986 unreserved characters kept).

@@ -1,5 +1,6 @@
 import BillingCore
 import Foundation
+import StripeJSON
 
 /// Builders for events and rows used across the core's tests.
 enum Make {
@@ -83,29 +84,4 @@ func decide(
     now: Int64 = Make.now, livemode: Bool? = nil
 ) -> BillingDecision {
     BillingStateMachine.decide(billing: billing, controls: controls, event: event, now: now, expectedLivemode: livemode)
-}
-
-/// The repository's Stripe fixtures (`Tests/Fixtures/stripe`), found from this file's path.
-enum Fixtures {
-    static let versions = ["2024-06-20", "2025-03-31.basil"]
-
-    static var root: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/stripe")
-    }
-
-    /// The bytes of `Tests/Fixtures/stripe/<version>/<name>`.
-    static func data(_ version: String, _ name: String) throws -> Data {
-        try Data(contentsOf: root.appendingPathComponent(version).appendingPathComponent(name))
-    }
-
-    /// The story files of one version, in order (01 … 11).
-    static func storyFiles(_ version: String) throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(version).path)
-            .filter { $0.hasSuffix(".json") }.sorted()
-    }
-
-    static func event(_ version: String, _ name: String) throws -> BillingEvent {
-        try BillingEvent.decode(payload: [UInt8](data(version, name)))
-    }
 }

@@ -1,4 +1,5 @@
 import BillingCore
+import BillingTestSupport
 import Testing
 
 @Suite struct FixtureStoryTests {

@@ -1,4 +1,5 @@
 import BillingServer
+import BillingTestSupport
 import Foundation
 import Synchronization
 import Testing

@@ -4,6 +4,7 @@ import BillingTestSupport
 import Foundation
 import HummingbirdTesting
 import PropertyBased
+import StripeJSON
 import Synchronization
 import Testing
 

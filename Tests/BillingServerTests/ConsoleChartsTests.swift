@@ -1,6 +1,7 @@
 import BillingCore
 import BillingPostgres
 import BillingServer
+import BillingTestSupport
 import Foundation
 import Testing
 

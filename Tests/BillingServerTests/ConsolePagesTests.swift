@@ -154,7 +154,7 @@ import Testing
     }
 
     /// Events: filters, one event with its payload, and replay with a reason (audited as the API does).
-    @Test func eventsAndReplay() async throws {
+    @Test func eventsPageFiltersShowsThePayloadAndReplaysWithAnAuditRow() async throws {
         try await TestApp.withApp { client, pool in
             try await AdminTest.seed(pool, "c_ev", status: .active)
             try await AdminTest.insertEvent(pool, id: "evt_a", type: "invoice.paid", status: "failed", clientId: "c_ev")

@@ -61,7 +61,7 @@ import Testing
     }
 
     /// Form bodies decode `+` and `%XX`; the first value of a repeated field wins (so a second `_csrf` cannot replace the first).
-    @Test func formDecoding() {
+    @Test func formBodiesDecodePlusAndPercentAndTheFirstRepeatedFieldWins() {
         let form = ConsoleForm(encoded: "reason=wire+received+%26+thanks&_csrf=a%2Bb&_csrf=evil&empty=&flag")
         #expect(form["reason"] == "wire received & thanks")
         #expect(form["_csrf"] == "a+b")

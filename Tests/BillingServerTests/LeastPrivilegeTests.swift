@@ -7,6 +7,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import StripeAPI
 import Testing
 
 /// The application role (issue 15): what `migrate deploy` grants it, what it cannot do to the
@@ -104,16 +105,22 @@ import Testing
                 #expect(try await AdminTest.post(client, "/api/admin/events/evt_app_su/replay", ["reason": "check"]).status == 200)
             }
             // `billing-worker ingest` of an exported event (source `import`, one `importer` audit row).
-            let imported = try await EventImporter(pool: pool).ingest(Array(IngestTests.event("evt_app_import").utf8), name: "export.json")
+            let imported = try await EventImporter(pool: pool).ingest(Array(#"{"id":"evt_app_import","object":"event","api_version":"2025-03-31.basil","created":1750000000,"livemode":false,"type":"invoice.created","data":{"object":{"id":"in_evt_app_import","object":"invoice","customer":"cus_9","amount_paid":1.5e1}}}"#.utf8), name: "export.json")
             #expect(imported.new == 1 && imported.invalid.isEmpty)
             try await JobTest.processAll(pool)
             // Replay job.
-            let replay = try await ReplayTests.job(pool).run(ReplaySelection(), dryRun: false)
+            let replay = try await ReplayJob(pool: pool, handler: BillingEventHandler(livemode: nil), now: { JobTest.t0 + 2_000 }).run(ReplaySelection(), dryRun: false)
             #expect(replay.exitCode == 0)
             // Reconcile with repair (writes client_billing, alert_logs, admin_actions).
             let fake = FakeStripe()
             fake.addSubscription(id: "sub_9", json: FakeStripe.subscription(id: "sub_9", customer: "cus_9", status: "active", periodEnd: JobTest.t0 + 90_000))
-            let report = try await fake.serve { base in try await ReconcileTests.run(pool, base, .init(apply: true)) }
+            let report = try await fake.serve { base in
+                try await StripeClient.withCurlClient(
+                    configuration: StripeConfiguration(apiKey: FakeStripe.key, apiBase: base), sleep: { _ in }) { client in
+                    try await Reconciler(pool: pool, stripe: client, handler: BillingEventHandler(livemode: nil),
+                                         now: { Int64(Date().timeIntervalSince1970) }).run(.init(apply: true))
+                }
+            }
             #expect(report.drift.allSatisfy(\.repaired) && !report.drift.isEmpty)
             // Prune.
             _ = try await TestApp.rows(owner, "UPDATE billing_events SET processed_at = now() - interval '40 days' RETURNING id")
@@ -186,17 +193,17 @@ import Testing
     /// so); an unknown role exits 1 naming `app_role_refused`; a refused connection prints the URL
     /// redacted and a fixed reason, never the password or libpq's text.
     @Test func migrateDeployCommandLine() async throws {
-        try #require(FileManager.default.isExecutableFile(atPath: ReconcileCommandLineTests.binary.path), "build billing-worker first")
+        try #require(FileManager.default.isExecutableFile(atPath: WorkerBinary.url.path), "build billing-worker first")
         try await TestDatabase.withFreshAndAppRole { ownerURL, _, role in
             let dir = ["BILLING_MIGRATIONS_DIR": TestDatabase.migrationsDirectory.path, "DATABASE_URL": ownerURL]
-            let granted = try ReconcileCommandLineTests.run(["migrate", "deploy"], env: dir.merging(["BILLING_APP_ROLE": role]) { $1 })
+            let granted = try WorkerBinary.run(["migrate", "deploy"], env: dir.merging(["BILLING_APP_ROLE": role]) { $1 })
             #expect(granted.status == 0, "\(granted.err)")
             #expect(granted.out.contains("granted the application role \(role)"))
-            let unknown = try ReconcileCommandLineTests.run(["migrate", "deploy", "--app-role", "no_such_role_here"], env: dir)
+            let unknown = try WorkerBinary.run(["migrate", "deploy", "--app-role", "no_such_role_here"], env: dir)
             #expect(unknown.status == 1)
             #expect(unknown.err.contains("app_role_refused") && unknown.err.contains("no_such_role_here"))
         }
-        let down = try ReconcileCommandLineTests.run(
+        let down = try WorkerBinary.run(
             ["migrate", "deploy", "--database-url", "postgresql://billing:p%25ss%40w%3Drd@127.0.0.1:1/billing"],
             env: ["BILLING_MIGRATIONS_DIR": TestDatabase.migrationsDirectory.path])
         #expect(down.status == 1)

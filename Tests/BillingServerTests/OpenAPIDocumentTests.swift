@@ -66,4 +66,12 @@ import Testing
             }
         }
     }
+
+    /// The embedded document is `Sources/BillingServer/openapi.yaml` byte for byte: what is reviewed is what is served.
+    @Test func servedDocumentIsTheResourceFile() throws {
+        let root = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let file = try Data(contentsOf: root.appendingPathComponent("Sources/BillingServer/openapi.yaml"))
+        #expect(Array(file) == Array(OpenAPIDocument.yaml.utf8))
+    }
 }

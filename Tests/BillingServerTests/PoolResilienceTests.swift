@@ -78,21 +78,21 @@ import Testing
             let direct = PGPool(url: url, size: 1)
             let queue = EventQueue()
             let handler = CountingHandler()
-            try await ProcessorTests.insertEvent(direct, id: "evt_warm")
-            #expect(try await ProcessorTests.process(pool, queue, handler).processed == 1)
+            try await JobTest.insertReceivedEvent(direct, id: "evt_warm")
+            #expect(try await JobTest.processBatch(pool, queue, handler).processed == 1)
 
             // Cut while idle.
-            try await ProcessorTests.insertEvent(direct, id: "evt_after_idle_cut")
+            try await JobTest.insertReceivedEvent(direct, id: "evt_after_idle_cut")
             proxy.cut()
             try await Task.sleep(for: .milliseconds(200))
             try proxy.restore()
-            #expect(try await ProcessorTests.process(pool, queue, handler).processed == 1)
+            #expect(try await JobTest.processBatch(pool, queue, handler).processed == 1)
 
             // Cut inside the batch, after the claim, before COMMIT: the batch runs again.
-            try await ProcessorTests.insertEvent(direct, id: "evt_mid_batch_cut")
+            try await JobTest.insertReceivedEvent(direct, id: "evt_mid_batch_cut")
             let cutting = CuttingHandler(proxy: proxy)
             let done = try await TestApp.eventually(seconds: 30) {
-                (try? await ProcessorTests.process(pool, queue, cutting))?.processed == 1
+                (try? await JobTest.processBatch(pool, queue, cutting))?.processed == 1
             }
             #expect(done)
             #expect(cutting.calls.withLock { $0 } >= 2, "the handler ran again after the cut")

@@ -1,5 +1,6 @@
 import BillingPostgres
 @testable import BillingServer
+import BillingTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting

@@ -3,6 +3,7 @@ import BillingPostgres
 import BillingTestSupport
 import Foundation
 import HummingbirdTesting
+import StripeJSON
 
 /// The order of one generated case: deliveries (webhook or `IngestWriter`), mute toggles and processing rounds.
 struct DeliveryPlan {

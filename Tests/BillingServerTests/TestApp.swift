@@ -78,22 +78,13 @@ enum TestApp {
     }
 
     /// Runs one query on the pool and returns its rows.
-    static func rows(_ pool: PGPool, _ sql: String) async throws -> [PGRow] {
-        try await pool.withConnection { try $0.query(PGQuery(unsafeSQL: sql)).rows }
-    }
+    static func rows(_ pool: PGPool, _ sql: String) async throws -> [PGRow] { try await JobTest.rows(pool, sql) }
 
-    static func count(_ pool: PGPool, _ sql: String) async throws -> Int {
-        try await rows(pool, sql).first?.int("count") ?? -1
-    }
+    static func count(_ pool: PGPool, _ sql: String) async throws -> Int { try await JobTest.count(pool, sql) }
 
     /// Polls `condition` until it holds or `seconds` pass.
     static func eventually(seconds: Double = 30, _ condition: @Sendable () async throws -> Bool) async throws -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return try await condition()
+        try await JobTest.eventually(seconds: seconds, condition)
     }
 }
 
@@ -110,15 +101,6 @@ final class LogCapture: Sendable {
     }
 
     var all: [String] { lines.withLock { $0 } }
-}
-
-/// A handler that marks every event processed and counts calls per event id.
-final class CountingHandler: EventHandler, Sendable {
-    let calls = Mutex<[String: Int]>([:])
-    func handle(_ event: ClaimedEvent, in session: PGSession, now: Int64) throws -> EventDisposition {
-        calls.withLock { $0[event.stripeEventId, default: 0] += 1 }
-        return .processed(outcome: "applied", clientId: nil)
-    }
 }
 
 /// A shared counter handing out 0, 1, 2, … to concurrent tasks.

@@ -207,16 +207,23 @@ import Testing
         }
     }
 
-    /// Log lines carry ids and outcomes, never the secret, the signature or the payload.
+    /// Log lines carry ids and outcomes, never the secret, the signature or the payload — with the
+    /// processor having handled the event, so its log lines are among those checked.
     @Test func logsHoldNoSecretOrPayload() async throws {
         let logs = LogCapture()
-        try await TestApp.withApp(handler: CountingHandler(), processor: true, logs: logs) { client, pool in
+        let handler = CountingHandler()
+        try await TestApp.withApp(handler: handler, processor: true, logs: logs) { client, pool in
             let body = TestApp.eventBody(id: "evt_logged", object: #"{"id":"in_1","object":"invoice","customer":"cus_1","description":"PRIVATE-PAYLOAD-TEXT"}"#)
             let headers = TestApp.signedHeaders(body)
-            _ = try await TestApp.deliver(client, body, headers: headers)
-            _ = try await TestApp.deliver(client, TestApp.eventBody(id: "evt_bad"), headers: [HTTPField.Name("Stripe-Signature")!: "t=1,v1=deadbeef"])
-            _ = try await TestApp.eventually { try await TestApp.count(pool, "SELECT count(*) FROM billing_events WHERE status = 'processed'") == 1 }
+            #expect(try await TestApp.deliver(client, body, headers: headers).0 == 200)
+            let forged = try await TestApp.deliver(client, TestApp.eventBody(id: "evt_bad"), headers: [HTTPField.Name("Stripe-Signature")!: "t=1,v1=deadbeef"])
+            #expect(forged.0 == 400)
+            let processed = try await TestApp.eventually {
+                try await TestApp.count(pool, "SELECT count(*) FROM billing_events WHERE status = 'processed'") == 1
+            }
+            #expect(processed, "the processor never processed the event")
         }
+        #expect(handler.calls.withLock { $0["evt_logged"] } == 1, "the processor never ran the handler")
         let all = logs.all.joined(separator: "\n")
         #expect(all.contains("evt_logged"))
         #expect(!all.contains(TestApp.secret))

@@ -67,17 +67,24 @@ public enum HMACSHA256 {
 
     /// Whether `expected` and `candidate` hold the same bytes, in time independent of where they
     /// differ (`CRYPTO_memcmp`). Lengths are not secret: different lengths return `false` at once.
-    static func constantTimeEquals(_ expected: UnsafeBufferPointer<UInt8>, _ candidate: Substring.UTF8View) -> Bool {
+    ///
+    /// The one constant-time compare of the service: webhook signatures, admin tokens, console
+    /// session MACs and CSRF tokens all go through it.
+    public static func constantTimeEquals(
+        _ expected: some Collection<UInt8>, _ candidate: some Collection<UInt8>
+    ) -> Bool {
         guard candidate.count == expected.count else { return false }
-        guard let expectedBase = expected.baseAddress, !expected.isEmpty else { return true }
-        if let equal = candidate.withContiguousStorageIfAvailable({ candidate in
-            CRYPTO_memcmp(expectedBase, candidate.baseAddress!, expected.count) == 0
-        }) {
-            return equal
+        guard !expected.isEmpty else { return true }
+        let contiguous = expected.withContiguousStorageIfAvailable { expected in
+            candidate.withContiguousStorageIfAvailable { candidate in
+                CRYPTO_memcmp(expected.baseAddress!, candidate.baseAddress!, expected.count) == 0
+            }
         }
-        let copy = Array(candidate)
-        return copy.withUnsafeBufferPointer { candidate in
-            CRYPTO_memcmp(expectedBase, candidate.baseAddress!, expected.count) == 0
+        if let contiguous, let equal = contiguous { return equal }
+        return Array(expected).withUnsafeBufferPointer { expected in
+            Array(candidate).withUnsafeBufferPointer { candidate in
+                CRYPTO_memcmp(expected.baseAddress!, candidate.baseAddress!, expected.count) == 0
+            }
         }
     }
 }

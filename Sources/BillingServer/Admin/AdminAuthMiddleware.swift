@@ -99,17 +99,9 @@ struct AdminTokens: Sendable {
     func adminId(for presented: String) -> String? {
         let digest = HMACSHA256.mac(key: key, message: Array(presented.utf8))
         var found: String?
-        for entry in entries where Self.constantTimeEqual(entry.digest, digest) && found == nil {
+        for entry in entries where HMACSHA256.constantTimeEquals(entry.digest, digest) && found == nil {
             found = entry.adminId
         }
         return found
-    }
-
-    /// Equal-length byte comparison whose running time does not depend on where bytes differ.
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for i in a.indices { difference |= a[i] ^ b[i] }
-        return difference == 0
     }
 }

@@ -39,15 +39,11 @@ struct PageRequest: Sendable {
 /// Opaque page cursors: `base64url("v1:" + key)`.
 enum Cursor {
     static func encode(_ key: String) -> String {
-        Data(("v1:" + key).utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Base64URL.encode(Array(("v1:" + key).utf8))
     }
 
     static func decode(_ cursor: String) -> String? {
-        var b64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while b64.count % 4 != 0 { b64 += "=" }
-        guard let data = Data(base64Encoded: b64), let text = String(data: data, encoding: .utf8),
+        guard let bytes = Base64URL.decode(cursor), let text = String(bytes: bytes, encoding: .utf8),
               text.hasPrefix("v1:")
         else { return nil }
         return String(text.dropFirst(3))

@@ -53,7 +53,7 @@ struct ConsoleSessionCodec: Sendable {
         var matched: [UInt8]?
         for entry in keys where entry.adminId == adminId {
             let expected = HMACSHA256.mac(key: entry.key, message: payloadBytes)
-            if AdminTokens.constantTimeEqual(expected, mac) && matched == nil { matched = entry.key }
+            if HMACSHA256.constantTimeEquals(expected, mac) && matched == nil { matched = entry.key }
         }
         guard let key = matched else { return nil }
         let csrf = HMACSHA256.mac(key: key, message: Array("csrf\n\(fields[2])".utf8))
@@ -63,27 +63,6 @@ struct ConsoleSessionCodec: Sendable {
     /// Whether a submitted CSRF token is the session's, compared in constant time.
     static func csrfMatches(_ submitted: String?, _ session: ConsoleSession) -> Bool {
         guard let submitted else { return false }
-        return AdminTokens.constantTimeEqual(Array(submitted.utf8), Array(session.csrfToken.utf8))
-    }
-}
-
-/// Unpadded base64url, for cookie values and tokens (RFC 6265 cookie-safe characters only).
-enum Base64URL {
-    static func encode(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    static func decode(_ text: String) -> [UInt8]? {
-        var b64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while b64.count % 4 != 0 { b64 += "=" }
-        return Data(base64Encoded: b64).map { Array($0) }
-    }
-
-    /// 32 random bytes, base64url: a 256-bit token.
-    static func randomToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return encode((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        return HMACSHA256.constantTimeEquals(Array(submitted.utf8), Array(session.csrfToken.utf8))
     }
 }
