@@ -1,4 +1,5 @@
 import BillingPostgres
+import BillingTestSupport
 import Foundation
 import Testing
 

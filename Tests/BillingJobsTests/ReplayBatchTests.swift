@@ -158,7 +158,7 @@ import Testing
             let times = row.bool("unprocessed") == true ? "null" : (before[id] == row.string("t") ? "kept" : "moved")
             return "\(id)|\(row.string("line") ?? "")|\(times)"
         }
-        let others = try await StoryDatabaseChecks.snapshot(pool: pool).filter { !$0.hasPrefix("evt_") }
+        let others = try await ProcessingSnapshot.lines(pool: pool).filter { !$0.hasPrefix("evt_") }
         return events + others
     }
 }
