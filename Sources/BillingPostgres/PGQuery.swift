@@ -57,27 +57,38 @@ public struct PGQuery: Sendable, ExpressibleByStringInterpolation, CustomStringC
 public enum PGArray {
     /// `["a", "b\"c"]` → `{"a","b\"c"}`.
     public static func literal(_ values: [String]) -> String {
-        var out = "{"
-        for (i, v) in values.enumerated() {
-            if i > 0 { out += "," }
-            out += "\""
-            for ch in v {
-                if ch == "\"" || ch == "\\" { out.append("\\") }
-                out.append(ch)
-            }
-            out += "\""
-        }
-        return out + "}"
+        literal(values.count, values.lazy.map(\.utf8.count).reduce(0, +)) { i, out in appendQuoted(values[i], to: &out) }
     }
 
     /// `["a", nil]` → `{"a",NULL}`.
     public static func literal(_ values: [String?]) -> String {
-        var out = "{"
-        for (i, v) in values.enumerated() {
-            if i > 0 { out += "," }
-            if let v { out += literal([v]).dropFirst().dropLast() } else { out += "NULL" }
+        literal(values.count, values.lazy.map { $0?.utf8.count ?? 4 }.reduce(0, +)) { i, out in
+            if let v = values[i] { appendQuoted(v, to: &out) } else { out.append(contentsOf: "NULL".utf8) }
         }
-        return out + "}"
+    }
+
+    /// Built byte by byte: `"` and `\` are ASCII, so escaping UTF-8 bytes escapes the same
+    /// characters as escaping `Character`s, without a string per element (the settle statements
+    /// build several of these per event).
+    private static func literal(_ count: Int, _ bytes: Int, element: (Int, inout [UInt8]) -> Void) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes + 3 * count + 2)
+        out.append(UInt8(ascii: "{"))
+        for i in 0..<count {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            element(i, &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func appendQuoted(_ value: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { out.append(UInt8(ascii: "\\")) }
+            out.append(byte)
+        }
+        out.append(UInt8(ascii: "\""))
     }
 
     /// Parses a one-dimensional text-format array such as `{PAST_DUE,"a b"}` (NULL elements dropped).

@@ -116,7 +116,9 @@ public struct EventProcessorService: Service {
                 metrics.eventFailed()
                 metrics.alertRaised(type: "EVENT_PROCESSING_FAILED", severity: "CRITICAL")
             }
-            logger.info("event processed", metadata: [
+            // One line per settled event at debug only (counted by the metrics above); a failed
+            // event, which also raises an alert, stays at info.
+            logger.log(level: e.status == "failed" ? .info : .debug, "event processed", metadata: [
                 LogKey.eventId: .string(e.stripeEventId), LogKey.eventType: .string(e.type),
                 LogKey.status: .string(e.status), LogKey.outcome: .string(e.outcome ?? "-"),
                 LogKey.durationMs: .stringConvertible((e.seconds * 1000 * 100).rounded() / 100),

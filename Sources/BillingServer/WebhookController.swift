@@ -71,7 +71,9 @@ struct WebhookController: Sendable {
         let duplicate = result == .duplicate
         metrics.webhookRequest(outcome: duplicate ? "duplicate" : "stored")
         if duplicate { metrics.duplicate() }
-        context.logger.info("webhook event received", metadata: [
+        // Debug, not info: a line per delivery cost more CPU than storing it. Deliveries are
+        // counted by `billing_webhook_requests_total{outcome}`; refusals still log at notice.
+        context.logger.debug("webhook event received", metadata: [
             LogKey.eventId: .string(envelope.id), LogKey.eventType: .string(envelope.type),
             LogKey.duplicate: .stringConvertible(duplicate),
         ])
