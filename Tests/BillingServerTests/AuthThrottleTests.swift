@@ -29,6 +29,20 @@ import Testing
         #expect(throttle.retryAfter("203.0.113.7") == nil)
     }
 
+    /// IPv6 addresses are throttled by their /64 (one host usually holds a whole /64 and could rotate through
+    /// it); an IPv4-mapped address counts as its IPv4 address.
+    @Test func ipv6AddressesShareTheirSlash64() {
+        let clock = Clock()
+        let throttle = AuthFailureThrottle(limit: 10, window: 60, now: clock.now)
+        for i in 0..<10 { throttle.recordFailure("2001:db8:1:2::\(String(i, radix: 16))") }
+        #expect(throttle.retryAfter("2001:db8:1:2:ffff:1:2:3") == 60)
+        #expect(throttle.retryAfter("2001:db8:1:3::1") == nil)
+        #expect(AuthFailureThrottle.key("2001:0db8:0001:0002:0:0:0:9") == "2001:db8:1:2::/64")
+        #expect(AuthFailureThrottle.key("::ffff:203.0.113.7") == "203.0.113.7")
+        #expect(AuthFailureThrottle.key("203.0.113.7") == "203.0.113.7")
+        #expect(AuthFailureThrottle.key("fe80::1%eth0") == "fe80:0:0:0::/64")
+    }
+
     /// `X-Forwarded-For` is believed only from a trusted proxy, and then only its rightmost entry
     /// that is not itself a proxy (what the client wrote further left proves nothing).
     @Test func clientAddressBelievesOnlyTrustedProxies() throws {

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// Counts failed admin authentications per client address and refuses an address that failed
@@ -30,8 +33,24 @@ public final class AuthFailureThrottle: Sendable {
         self.now = now
     }
 
+    /// The throttle's key of a client address: an IPv4 address as it is (an IPv4-mapped IPv6 address
+    /// as its IPv4 one), an IPv6 address by its /64 prefix — one host usually holds a whole /64, so
+    /// keying each address apart would let it rotate past the throttle.
+    public static func key(_ address: String) -> String {
+        guard address.contains(":") else { return address }
+        var bytes = [UInt8](repeating: 0, count: 16)
+        let parsed = address.split(separator: "%", maxSplits: 1).first.map(String.init) ?? address
+        guard inet_pton(AF_INET6, parsed, &bytes) == 1 else { return address }
+        if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xff && bytes[11] == 0xff {
+            return bytes[12...].map(String.init).joined(separator: ".")
+        }
+        return stride(from: 0, to: 8, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
+            .joined(separator: ":") + "::/64"
+    }
+
     /// Seconds until `address` may try again, or `nil` when it is not throttled.
     public func retryAfter(_ address: String) -> Int64? {
+        let address = Self.key(address)
         let t = now()
         return windows.withLock { all in
             guard let entry = all[address], t < entry.start + window, entry.failures >= limit else { return nil }
@@ -41,6 +60,7 @@ public final class AuthFailureThrottle: Sendable {
 
     /// Records a failed authentication of `address`.
     public func recordFailure(_ address: String) {
+        let address = Self.key(address)
         let t = now()
         windows.withLock { all in
             if var entry = all[address], t < entry.start + window {
