@@ -15,6 +15,13 @@ public enum EventHourlyStore {
         }
 
         public var isEmpty: Bool { received == 0 && processed == 0 && failed == 0 }
+
+        /// Adds `other`'s counts to these.
+        public mutating func add(_ other: Counts) {
+            received += other.received
+            processed += other.processed
+            failed += other.failed
+        }
     }
 
     /// Adds `counts` to their hours' rows (creating them), in one statement.

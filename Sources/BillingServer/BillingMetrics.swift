@@ -51,10 +51,7 @@ public final class BillingMetrics: Sendable {
     }
 
     /// `billing_webhook_requests_total{outcome}`: stored, duplicate, an error code, unavailable.
-    public func webhookRequest(outcome: String) {
-        counter("billing_webhook_requests_total", [("outcome", outcome)]).increment()
-        if outcome == "stored" { hourly.received() }
-    }
+    public func webhookRequest(outcome: String) { counter("billing_webhook_requests_total", [("outcome", outcome)]).increment() }
     /// `billing_webhook_duplicates_total`.
     public func duplicate() { duplicates.increment() }
     /// `billing_signature_failures_total{code}`.

@@ -33,11 +33,7 @@ public final class HourlyEventCounts: Sendable {
     /// Puts counts back after a failed flush, so that they are added next time.
     func restore(_ counts: [Int64: EventHourlyStore.Counts]) {
         pending.withLock { pending in
-            for (hour, c) in counts {
-                pending[hour, default: EventHourlyStore.Counts()].received += c.received
-                pending[hour, default: EventHourlyStore.Counts()].processed += c.processed
-                pending[hour, default: EventHourlyStore.Counts()].failed += c.failed
-            }
+            for (hour, c) in counts { pending[hour, default: EventHourlyStore.Counts()].add(c) }
         }
     }
 

@@ -70,7 +70,7 @@ struct WebhookController: Sendable {
         }
         let duplicate = result == .duplicate
         metrics.webhookRequest(outcome: duplicate ? "duplicate" : "stored")
-        if duplicate { metrics.duplicate() }
+        if duplicate { metrics.duplicate() } else { metrics.hourly.received() }
         // Debug, not info: a line per delivery cost more CPU than storing it. Deliveries are
         // counted by `billing_webhook_requests_total{outcome}`; refusals still log at notice.
         context.logger.debug("webhook event received", metadata: [

@@ -97,9 +97,8 @@ public struct OrderingInvariants: Sendable {
         }
     }
 
-    /// Checks (b) and (c) against the client's row after a step; returns what is broken (also kept).
-    @discardableResult
-    public mutating func check(_ billing: ClientBilling, at step: String) -> [String] {
+    /// Checks (b) and (c) against the client's row after a step; what is broken joins `violations`.
+    public mutating func check(_ billing: ClientBilling, at step: String) {
         var found: [String] = []
         if billing.stripeSubscriptionId != current {
             found.append("\(clientId) after \(step): current subscription \(billing.stripeSubscriptionId ?? "nil"), "
@@ -114,7 +113,6 @@ public struct OrderingInvariants: Sendable {
             found.append("\(clientId) after \(step): a checkout of \(current) was processed but payment_source is NONE")
         }
         violations += found
-        return found
     }
 
     /// (d): whether an event of another subscription had to be `superseded`, from what the events showed.

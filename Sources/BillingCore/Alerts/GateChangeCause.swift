@@ -7,7 +7,7 @@ public enum GateChangeCause: Sendable, Hashable {
     /// `reconcile --apply` repairing from a subscription fetched at `fetchedAt`.
     case reconcile(subscriptionId: String, fetchedAt: Int64)
 
-    public var description: String {
+    var description: String {
         switch self {
         case .stripeEvent(let id, let type): "Stripe event \(id) (\(type))"
         case .adminAction(let action, let adminId): "admin action \(action) by \(adminId)"

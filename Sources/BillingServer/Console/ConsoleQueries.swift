@@ -40,10 +40,10 @@ enum ConsoleQueries {
             SELECT greatest(reltuples, 0)::bigint AS n FROM pg_class WHERE oid = 'billing_events'::regclass
             """).first?.int64("n") ?? 0
         o.now = try s.query("SELECT extract(epoch FROM now())::bigint AS now").first?.int64("now") ?? 0
-        o.hourly = try EventHourlyStore.hours(since: o.now / 3600 * 3600 - 23 * 3600, in: s)
+        o.hourly = try EventHourlyStore.hours(since: OverviewCharts.firstHour(now: o.now), in: s)
         o.queue = try EventQueue.oldestWaiting(statuses: ["received", "retry"], in: s)
         o.unmatched = try EventQueue.oldestWaiting(statuses: ["unmatched"], in: s)
-        o.gateDays = try StatusHistoryStore.gateChangesPerDay(since: o.now / 86_400 * 86_400 - 29 * 86_400, in: s)
+        o.gateDays = try StatusHistoryStore.gateChangesPerDay(since: OverviewCharts.firstDay(now: o.now), in: s)
         o.failedJSON = try s.query("""
             SELECT \(unsafeSQL: EventJSON.summary)::text AS j FROM billing_events x WHERE x.status = 'failed' ORDER BY x.id DESC LIMIT 20
             """).rows.compactMap { $0.string("j") }

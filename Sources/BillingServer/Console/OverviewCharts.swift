@@ -18,7 +18,7 @@ struct OverviewCharts {
     let days: [DayRow]
 
     init(_ o: ConsoleQueries.Overview) {
-        let firstHour = o.now / 3600 * 3600 - 23 * 3600
+        let firstHour = Self.firstHour(now: o.now)
         let counts = Dictionary(o.hourly.map { ($0.hour, $0.counts) }, uniquingKeysWith: { a, _ in a })
         hours = (0..<24).map { i in
             let hour = firstHour + Int64(i) * 3600
@@ -40,7 +40,7 @@ struct OverviewCharts {
         unmatched = o.unmatched.count
         unmatchedAge = Self.duration(o.unmatched.ageSeconds)
 
-        let firstDay = o.now / 86_400 * 86_400 - 29 * 86_400
+        let firstDay = Self.firstDay(now: o.now)
         let perDay = Dictionary(o.gateDays.map { ($0.day, ($0.closings, $0.reopenings)) }, uniquingKeysWith: { a, _ in a })
         days = (0..<30).map { i in
             let day = firstDay + Int64(i) * 86_400
@@ -56,6 +56,12 @@ struct OverviewCharts {
             buckets: days.map { .init(label: String($0.day.suffix(5)), values: [Int64($0.closings), Int64($0.reopenings)]) },
             labelEvery: 5)
     }
+
+    /// The start of the first of the 24 hours the events chart shows (Unix seconds; the last is the current one).
+    static func firstHour(now: Int64) -> Int64 { now / 3600 * 3600 - 23 * 3600 }
+
+    /// The start of the first of the 30 UTC days the gate chart shows (the last is today).
+    static func firstDay(now: Int64) -> Int64 { now / 86_400 * 86_400 - 29 * 86_400 }
 
     /// `3 s`, `4 min`, `2 h 5 min`, `3 d 4 h`; `—` for nothing waiting.
     static func duration(_ seconds: Double) -> String {
