@@ -47,7 +47,9 @@ extension Reconciler {
                 billing: state.billing, controls: state.controls, subscription: snapshot, fetchedAt: fetchedAt, now: now)
             guard decision.outcome == .applied else { return [] }
             try ClientStateStore.write(decision, in: session)
-            try BillingEventHandler.requeue(after: decision, clientId: local.clientId, except: 0, in: session)
+            if let requeue = BatchRequeue(index: 0, clientId: local.clientId, decision: decision) {
+                try EventQueue.requeue(requeue, except: [], in: session)
+            }
             let after = SubscriptionDrift.Local(decision.billing)
             let repaired = Set(drift.map(\.field).filter { SubscriptionDrift.matches($0, local: after, subscription: snapshot) })
             try AdminActionStore.append(

@@ -132,7 +132,7 @@ public struct ReplayReport: Sendable, Equatable {
         for r in records {
             let before = Self.label(r.statusBefore, r.outcomeBefore)
             let after = r.error.map { "error: \($0)" } ?? Self.label(r.statusAfter, r.outcomeAfter)
-            let outcome = r.error == nil ? (r.decided ?? "-") : "-"
+            let outcome = r.error == nil ? (r.decided?.rawValue ?? "-") : "-"
             rows.append([r.stripeEventId, r.type, CLITime.iso(r.created), before, after, outcome, r.clientId ?? "-"])
         }
         if !rows.isEmpty { out += TextTable.render(header: header, rows: rows) }
@@ -141,8 +141,8 @@ public struct ReplayReport: Sendable, Equatable {
         return out
     }
 
-    static func label(_ status: String, _ outcome: String?) -> String {
-        outcome.map { "\(status)/\($0)" } ?? status
+    static func label(_ status: EventStatus, _ outcome: BillingOutcome?) -> String {
+        outcome.map { "\(status.rawValue)/\($0.rawValue)" } ?? status.rawValue
     }
 }
 

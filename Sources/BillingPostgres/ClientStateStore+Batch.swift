@@ -1,8 +1,7 @@
 import BillingCore
 
-/// Set-based reads and writes for processing a batch of events in a few statements
-/// (`BillingEventHandler.handleBatch`). Same rows and values as `lock` / `write`, for many
-/// clients at once.
+/// The one load and the one write of client state: set-based, for any number of clients (a
+/// batch of events, or one admin action).
 extension ClientStateStore {
     /// Locks, in client id order, the rows of every client holding one of `customers` or
     /// `subscriptions`, or whose id is in `clientIds` — creating the companion rows of ids that
@@ -47,10 +46,9 @@ extension ClientStateStore {
         return try session.prepared(name, query).rows.map { state(clientId: $0.string("locked_client_id") ?? "", $0) }
     }
 
-    /// Writes the final `client_billing` rows of `billing` and `client_controls` rows of
-    /// `controls`, one statement each (the values `write` would store for each client's last
-    /// decision).
-    public static func writeAll(billing: [ClientBilling], controls: [(clientId: String, controls: ClientControls)], in session: PGSession) throws {
+    /// Writes the `client_billing` rows of `billing` and `client_controls` rows of `controls`, one
+    /// statement each: the only place that lists their columns for writing.
+    static func writeAll(billing: [ClientBilling], controls: [(clientId: String, controls: ClientControls)], in session: PGSession) throws {
         if !billing.isEmpty {
             func col(_ f: (ClientBilling) -> String?) -> [String?] { billing.map(f) }
             func time(_ f: (ClientBilling) -> Int64?) -> [String?] { billing.map { f($0).map { String($0) } } }

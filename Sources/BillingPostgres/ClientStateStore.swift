@@ -6,30 +6,11 @@ import BillingCore
 /// and `write` stores a decision with its alerts, so that a decision commits together with
 /// the event (or admin action) that caused it — or not at all.
 public enum ClientStateStore {
-    /// Locks the client's `client_billing` row `FOR UPDATE`, creating missing `client_billing`,
-    /// `client_controls` and `onboarding_states` rows with their defaults (SPEC §5: the main
-    /// application may create clients directly). `nil` when `clients` has no such id.
+    /// Locks the client's rows `FOR UPDATE` (`lockAll` with one id), creating missing
+    /// `client_billing`, `client_controls` and `onboarding_states` rows with their defaults (SPEC
+    /// §5: the main application may create clients directly). `nil` when `clients` has no such id.
     public static func lock(clientId: String, in session: PGSession) throws -> ClientState? {
-        // Common case first: the rows exist, so one round trip locks and reads them.
-        if let row = try lockedRow(clientId: clientId, in: session) { return state(clientId: clientId, row) }
-        let exists = try session.prepared("client_exists", "SELECT 1 AS one FROM clients WHERE id = \(clientId)")
-        guard !exists.isEmpty else { return nil }
-        try session.prepared("client_companions", """
-            WITH b AS (INSERT INTO client_billing (client_id) VALUES (\(clientId)) ON CONFLICT DO NOTHING),
-                 c AS (INSERT INTO client_controls (client_id) VALUES (\(clientId)) ON CONFLICT DO NOTHING)
-            INSERT INTO onboarding_states (client_id) VALUES (\(clientId)) ON CONFLICT DO NOTHING
-            """)
-        return try lockedRow(clientId: clientId, in: session).map { state(clientId: clientId, $0) }
-    }
-
-    private static func lockedRow(clientId: String, in session: PGSession) throws -> PGRow? {
-        let rows = try session.prepared("lock_client_state", """
-            SELECT \(unsafeSQL: stateColumns)
-            FROM client_billing b JOIN client_controls c USING (client_id)
-            WHERE b.client_id = \(clientId)
-            FOR UPDATE OF b, c
-            """)
-        return rows.first
+        try lockAll(customers: [], subscriptions: [], clientIds: [clientId], in: session).first
     }
 
     /// The `client_billing` (b) and `client_controls` (c) columns `state(clientId:_:)` reads.
@@ -81,51 +62,38 @@ public enum ClientStateStore {
         return ClientState(billing: billing, controls: controls)
     }
 
-    /// Writes a decision in the caller's transaction: `client_billing`, `client_controls`, the
-    /// appended alerts, the system acknowledgement of open gate alerts and the status history row.
-    /// Returns the ids of the appended alerts.
+    /// Writes one decision in the caller's transaction (`write(_:in:)` of one). Returns the ids of
+    /// the appended alerts.
     @discardableResult
     public static func write(_ decision: BillingDecision, in session: PGSession) throws -> [Int64] {
-        let b = decision.billing
-        if decision.billingChanged {
-            try session.prepared("write_billing", """
-                UPDATE client_billing SET
-                  status = \(b.status.rawValue)::"BillingStatus", payment_source = \(b.paymentSource.rawValue)::"PaymentSource",
-                  stripe_customer_id = \(b.stripeCustomerId), stripe_subscription_id = \(b.stripeSubscriptionId),
-                  stripe_subscription_status = \(b.stripeSubscriptionStatus?.rawValue),
-                  trial_started_at = to_timestamp(\(b.trialStartedAt)::bigint), trial_ends_at = to_timestamp(\(b.trialEndsAt)::bigint),
-                  current_period_start = to_timestamp(\(b.currentPeriodStart)::bigint),
-                  current_period_end = to_timestamp(\(b.currentPeriodEnd)::bigint),
-                  cancel_at_period_end = \(b.cancelAtPeriodEnd), canceled_at = to_timestamp(\(b.canceledAt)::bigint),
-                  collection_paused = \(b.collectionPaused), latest_invoice_id = \(b.latestInvoiceId),
-                  latest_invoice_created_at = to_timestamp(\(b.latestInvoiceCreatedAt)::bigint),
-                  status_changed_at = COALESCE(to_timestamp(\(b.statusChangedAt)::bigint), status_changed_at),
-                  last_event_created_at = to_timestamp(\(b.lastEventCreatedAt)::bigint), last_event_id = \(b.lastEventId),
-                  canceled_subscription_ids = \(b.canceledSubscriptionIds.sorted())::text[], updated_at = now()
-                WHERE client_id = \(b.clientId)
-                """)
+        try write([decision], in: session)
+    }
+
+    /// Writes decisions made one after another on locked clients, in the caller's transaction:
+    /// the appended alerts and the system acknowledgements of open gate alerts in decision order (an
+    /// acknowledgement covers the alerts before it), every status change in order, then each
+    /// client's final `client_billing` / `client_controls` rows — its last decision's, written
+    /// when any of its decisions changed them (`writeAll`). Returns the ids of the appended alerts.
+    @discardableResult
+    public static func write(_ decisions: [BillingDecision], in session: PGSession) throws -> [Int64] {
+        var alertIds: [Int64] = []
+        for decision in decisions {
+            for alert in decision.alerts { alertIds.append(try AlertLogStore.append(alert, in: session)) }
+            if let ack = decision.acknowledgement { try AlertLogStore.acknowledgeGateAlerts(ack, in: session) }
         }
-        if decision.controlsChanged {
-            let c = decision.controls
-            try session.prepared("write_controls", """
-                UPDATE client_controls SET
-                  outbound_paused = \(c.outboundPaused), ai_disabled = \(c.aiDisabled), ops_alerts_muted = \(c.opsAlertsMuted),
-                  payment_gate_alerted_at = to_timestamp(\(c.paymentGateAlertedAt)::bigint),
-                  payment_gate_alerted_states = \(c.paymentGateAlertedStates.map(\.rawValue))::"BillingStatus"[],
-                  payment_gate_alert_count = \(c.paymentGateAlertCount), updated_at = now()
-                WHERE client_id = \(b.clientId)
-                """)
+        try StatusHistoryStore.append(
+            decisions.compactMap { d in d.statusChange.map { (d.billing.clientId, $0) } }, in: session)
+        var last: [String: BillingDecision] = [:], billingChanged: Set<String> = [], controlsChanged: Set<String> = []
+        for decision in decisions {
+            let clientId = decision.billing.clientId
+            last[clientId] = decision
+            if decision.billingChanged { billingChanged.insert(clientId) }
+            if decision.controlsChanged { controlsChanged.insert(clientId) }
         }
-        var ids: [Int64] = []
-        for alert in decision.alerts {
-            ids.append(try AlertLogStore.append(alert, in: session))
-        }
-        if let ack = decision.acknowledgement {
-            try AlertLogStore.acknowledgeGateAlerts(ack, in: session)
-        }
-        if let change = decision.statusChange {
-            try StatusHistoryStore.append([(b.clientId, change)], in: session)
-        }
-        return ids
+        try writeAll(
+            billing: billingChanged.sorted().compactMap { last[$0]?.billing },
+            controls: controlsChanged.sorted().compactMap { id in last[id].map { (id, $0.controls) } },
+            in: session)
+        return alertIds
     }
 }

@@ -61,22 +61,3 @@ extension EventQueue {
         return Dictionary(rows.map { ($0.string("status") ?? "?", $0.int("n") ?? 0) }, uniquingKeysWith: +)
     }
 }
-
-/// The client an event names is being inserted by another transaction right now (its link lock is
-/// held): the event is tried again a second later, without counting an attempt, instead of being
-/// parked where that insert's trigger could not see it.
-public struct ClientLinkBusy: Error, CustomStringConvertible, Sendable {
-    public let clientId: String
-    public var description: String {
-        "client \(clientId) is being created by another transaction; the event is tried again in a second"
-    }
-}
-
-extension EventQueue {
-    /// Puts a claimed event back, due in a second, with its status and attempts unchanged.
-    func postpone(_ event: ClaimedEvent, in session: PGSession) throws {
-        try session.prepared("postpone_event", """
-            UPDATE billing_events SET next_attempt_at = now() + interval '1 second' WHERE id = \(event.rowId)
-            """)
-    }
-}

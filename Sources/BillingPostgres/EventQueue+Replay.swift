@@ -8,23 +8,24 @@ public struct ReplayRecord: Sendable, Equatable {
     public let type: String
     /// Stripe's `created`, Unix seconds.
     public let created: Int64
-    public let statusBefore: String
-    public let outcomeBefore: String?
+    public let statusBefore: EventStatus
+    public let outcomeBefore: BillingOutcome?
     /// Equal to the `before` values when the event was skipped or failed.
-    public let statusAfter: String
-    public let outcomeAfter: String?
+    public let statusAfter: EventStatus
+    public let outcomeAfter: BillingOutcome?
     /// What the handler decided this time (`applied`, `no_change`, `stale`, …; `nil` for
     /// `unmatched`, a skipped or a failed event). It can differ from `outcomeAfter`: a re-run
     /// of a `processed` event that applied nothing keeps the outcome the event had.
-    public let decided: String?
+    public let decided: BillingOutcome?
     /// The resolved client, when known.
     public let clientId: String?
     /// Why the event was not re-run (payload pruned) or why the handler failed; nothing changed then.
     public let error: String?
 
     public init(
-        rowId: Int64, stripeEventId: String, type: String, created: Int64, statusBefore: String, outcomeBefore: String?,
-        statusAfter: String, outcomeAfter: String?, decided: String?, clientId: String?, error: String?
+        rowId: Int64, stripeEventId: String, type: String, created: Int64, statusBefore: EventStatus,
+        outcomeBefore: BillingOutcome?, statusAfter: EventStatus, outcomeAfter: BillingOutcome?, decided: BillingOutcome?,
+        clientId: String?, error: String?
     ) {
         self.rowId = rowId
         self.stripeEventId = stripeEventId
@@ -45,7 +46,8 @@ public struct ReplayRecord: Sendable, Equatable {
 
 extension EventQueue {
     /// Re-runs the given stored events through `handler` against the current state, in the
-    /// caller's transaction, each in a savepoint of its own and in the order given.
+    /// caller's transaction, one at a time (each a batch of one in a savepoint of its own) and in
+    /// the order given.
     ///
     /// Each row is locked (`FOR UPDATE`: a processor holding it is waited for), handed to the
     /// handler whatever its status, and settled like a claimed event, except that `attempts`
@@ -60,29 +62,13 @@ extension EventQueue {
     ) throws -> [ReplayRecord] {
         var records: [ReplayRecord] = []
         for rowId in rowIds {
-            guard let row = try session.prepared("replay_lock_event", """
-                SELECT \(unsafeSQL: Self.claimedColumns), status, outcome
-                FROM billing_events WHERE id = \(rowId) FOR UPDATE
-                """).first
-            else { continue }
-            let replayRow = ReplayRow(event: Self.claimedEvent(row), status: row.string("status") ?? "received", outcome: row.string("outcome"))
-            let event = replayRow.event
-            guard event.payload != nil else {
-                records.append(replayRow.record(error: "the payload was pruned; the event cannot be replayed"))
-                continue
-            }
             do {
-                let (decided, settled) = try session.savepoint("replay_event") { session in
-                    let decided = try handler.handle(event, in: session, now: now)
-                    let settled = Self.keepingOutcome(of: (replayRow.status, replayRow.outcome), after: decided)
-                    try settle(event, settled, mode: .replayed, in: session)
-                    return (decided, settled)
-                }
-                records.append(replayRow.record(decided: decided, settled: settled))
+                records += try replayTogether([rowId], handler: handler, in: session, now: now) ?? []
             } catch let error as PostgresError where error.isConnectionFailure {
                 throw error
             } catch {
-                records.append(replayRow.record(error: String(String(describing: error).prefix(500))))
+                let message = String(String(describing: error).prefix(500))
+                records += try Self.lockReplayRows([rowId], in: session).map { $0.record(error: message) }
             }
         }
         return records
@@ -94,11 +80,38 @@ extension EventQueue {
     /// did. So a second replay of the same events changes nothing, not even their outcomes;
     /// `ReplayRecord.decided` still shows what the re-run decided.
     static func keepingOutcome(
-        of before: (status: String, outcome: String?), after decided: EventDisposition
+        of before: (status: EventStatus, outcome: BillingOutcome?), after decided: EventDisposition
     ) -> EventDisposition {
-        guard case .processed(let outcome, let clientId) = decided, outcome != BillingOutcome.applied.rawValue,
-              before.status == EventStatus.processed.rawValue, let kept = before.outcome
+        guard case .decided(let outcome, let clientId) = decided, outcome.eventStatus == .processed, outcome != .applied,
+              before.status == .processed, let kept = before.outcome
         else { return decided }
-        return .processed(outcome: kept, clientId: clientId)
+        return .decided(kept, clientId: clientId)
+    }
+}
+
+/// A row locked for replay: the event and its status and outcome before.
+struct ReplayRow {
+    let event: ClaimedEvent
+    let status: EventStatus
+    let outcome: BillingOutcome?
+
+    /// What replay records for a settled event.
+    func record(decided: EventDisposition, settled: EventDisposition) -> ReplayRecord {
+        guard let status = settled.status else {
+            return record(error: "a client the event names is being created by another transaction; replay it again")
+        }
+        return record(after: (status, settled.outcome), decided: decided.outcome, clientId: settled.clientId)
+    }
+
+    /// The record of an event that was not re-run or whose handling failed: nothing changed.
+    func record(error: String) -> ReplayRecord {
+        record(after: (status, outcome), decided: nil, clientId: nil, error: error)
+    }
+
+    func record(after: (EventStatus, BillingOutcome?), decided: BillingOutcome?, clientId: String?, error: String? = nil) -> ReplayRecord {
+        ReplayRecord(
+            rowId: event.rowId, stripeEventId: event.stripeEventId, type: event.type, created: event.created,
+            statusBefore: status, outcomeBefore: outcome, statusAfter: after.0, outcomeAfter: after.1,
+            decided: decided, clientId: clientId ?? event.clientId, error: error)
     }
 }

@@ -110,17 +110,17 @@ public struct EventProcessorService: Service {
         }
         for e in report.events {
             metrics.processed(seconds: e.seconds)
-            if e.status == "processed" || e.status == "ignored" { metrics.hourly.processed() }
-            if e.status == "failed" {
+            if e.status == .processed || e.status == .ignored { metrics.hourly.processed() }
+            if e.status == .failed {
                 metrics.hourly.failed()
                 metrics.eventFailed()
                 metrics.alertRaised(type: "EVENT_PROCESSING_FAILED", severity: "CRITICAL")
             }
             // One line per settled event at debug only (counted by the metrics above); a failed
             // event, which also raises an alert, stays at info.
-            logger.log(level: e.status == "failed" ? .info : .debug, "event processed", metadata: [
+            logger.log(level: e.status == .failed ? .info : .debug, "event processed", metadata: [
                 LogKey.eventId: .string(e.stripeEventId), LogKey.eventType: .string(e.type),
-                LogKey.status: .string(e.status), LogKey.outcome: .string(e.outcome ?? "-"),
+                LogKey.status: .string(e.status?.rawValue ?? "postponed"), LogKey.outcome: .string(e.outcome?.rawValue ?? "-"),
                 LogKey.durationMs: .stringConvertible((e.seconds * 1000 * 100).rounded() / 100),
             ])
         }

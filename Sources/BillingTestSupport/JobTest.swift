@@ -138,8 +138,10 @@ public final class CountingHandler: EventHandler, Sendable {
 
     public init() {}
 
-    public func handle(_ event: ClaimedEvent, in session: PGSession, now: Int64) throws -> EventDisposition {
-        calls.withLock { $0[event.stripeEventId, default: 0] += 1 }
-        return .processed(outcome: "applied", clientId: nil)
+    public func handle(_ events: [ClaimedEvent], in session: PGSession, now: Int64) throws -> BatchHandling {
+        calls.withLock { calls in
+            for event in events { calls[event.stripeEventId, default: 0] += 1 }
+        }
+        return BatchHandling(results: events.map { _ in .success(.decided(.applied, clientId: nil)) })
     }
 }

@@ -35,8 +35,8 @@ import Testing
         #expect(batched.records == oneByOne.records)
         #expect(batched.rows == oneByOne.rows)
         #expect(batched.records.map(\.stripeEventId) == ["evt_co_h", "evt_su_h"])
-        #expect(batched.records.last?.statusBefore == "received")
-        #expect(batched.records.last?.outcomeAfter == "applied")
+        #expect(batched.records.last?.statusBefore == .received)
+        #expect(batched.records.last?.outcomeAfter == .applied)
         #expect(batched.handledOneByOne == 2)
     }
 
@@ -163,7 +163,7 @@ import Testing
     }
 }
 
-/// Counts how the queue handed events to `BillingEventHandler`: in batches (`handleBatch`) or one by one.
+/// Counts how the queue handed events to `BillingEventHandler`: in batches or one at a time.
 final class HandlerCounter: Sendable {
     private let counts = Mutex<(together: Int, oneByOne: Int)>((0, 0))
     var together: Int { counts.withLock { $0.together } }
@@ -178,14 +178,15 @@ final class HandlerCounter: Sendable {
         let counter: HandlerCounter
         let batchPath: Bool
 
-        func handle(_ event: ClaimedEvent, in session: PGSession, now: Int64) throws -> EventDisposition {
-            counter.counts.withLock { $0.oneByOne += 1 }
-            return try inner.handle(event, in: session, now: now)
-        }
+        struct OneAtATime: Error {}
 
-        func handleBatch(_ events: [ClaimedEvent], in session: PGSession, now: Int64) throws -> BatchHandling? {
-            guard batchPath, let handling = try inner.handleBatch(events, in: session, now: now) else { return nil }
-            counter.counts.withLock { $0.together += events.count }
+        /// Without `batchPath`, refuses more than one event, so replay takes its one-at-a-time path.
+        func handle(_ events: [ClaimedEvent], in session: PGSession, now: Int64) throws -> BatchHandling {
+            if !batchPath, events.count > 1 { throw OneAtATime() }
+            let handling = try inner.handle(events, in: session, now: now)
+            counter.counts.withLock { counts in
+                if events.count > 1 { counts.together += events.count } else { counts.oneByOne += 1 }
+            }
             return handling
         }
     }

@@ -32,8 +32,8 @@ import Testing
             let report = try await Self.job(pool).run(ReplaySelection(), dryRun: true)
             #expect(report.records.map(\.stripeEventId) == ["evt_co_1", "evt_su_1", "evt_late"])
             let late = try #require(report.records.last)
-            #expect(late.statusBefore == "unmatched" && late.outcomeBefore == nil)
-            #expect(late.statusAfter == "processed" && late.outcomeAfter == "applied")
+            #expect(late.statusBefore == .unmatched && late.outcomeBefore == nil)
+            #expect(late.statusAfter == .processed && late.outcomeAfter == .applied)
             #expect(late.clientId == "clt_late")
             #expect(report.render().contains("unmatched"))
             #expect(report.render().contains("processed/applied"))
@@ -82,7 +82,7 @@ import Testing
             _ = try await EventImporter(pool: pool).ingest(data, name: "export-list.json")
             let first = try await Self.job(pool).run(ReplaySelection(), dryRun: false)
             #expect(first.records.count == 11)
-            #expect(first.records.allSatisfy { $0.statusBefore == "received" && $0.statusAfter != "received" })
+            #expect(first.records.allSatisfy { $0.statusBefore == .received && $0.statusAfter != .received })
             let status = try await JobTest.rows(pool, "SELECT status::text AS s FROM client_billing WHERE client_id = 'clt_acme'")
             #expect(status.first?.string("s") == "CANCELED")
             let pending = try await JobTest.rows(pool, "SELECT id FROM billing_events WHERE status NOT IN ('processed', 'ignored')")
@@ -91,7 +91,7 @@ import Testing
 
             let second = try await Self.job(pool).run(ReplaySelection(), dryRun: false)
             #expect(second.changed == 0 && second.failed == 0)
-            #expect(second.records.contains { $0.decided == "stale" })
+            #expect(second.records.contains { $0.decided == .stale })
             #expect(try await JobTest.snapshot(pool) == afterFirst)
         }
     }
@@ -124,12 +124,12 @@ import Testing
             let dry = try await pool.withTransaction { s in
                 try EventReplay.replay(stripeEventId: "evt_late", handler: handler, dryRun: true, now: JobTest.t0, in: s)
             }
-            #expect(dry?.statusAfter == "processed")
+            #expect(dry?.statusAfter == .processed)
             #expect(try await JobTest.snapshot(pool) == before)
             let real = try await pool.withTransaction { s in
                 try EventReplay.replay(stripeEventId: "evt_late", handler: handler, now: JobTest.t0, in: s)
             }
-            #expect(real?.outcomeAfter == "applied")
+            #expect(real?.outcomeAfter == .applied)
             let missing = try await pool.withTransaction { s in
                 try EventReplay.replay(stripeEventId: "evt_missing", handler: handler, now: JobTest.t0, in: s)
             }

@@ -111,13 +111,13 @@ import Testing
         let proxy: TCPProxy
         let calls = Mutex(0)
         init(proxy: TCPProxy) { self.proxy = proxy }
-        func handle(_ event: ClaimedEvent, in session: PGSession, now: Int64) throws -> EventDisposition {
+        func handle(_ events: [ClaimedEvent], in session: PGSession, now: Int64) throws -> BatchHandling {
             let first = calls.withLock { n in n += 1; return n == 1 }
             if first {
                 proxy.cut()
                 try proxy.restore()
             }
-            return .processed(outcome: "applied", clientId: nil)
+            return BatchHandling(results: events.map { _ in .success(.decided(.applied, clientId: nil)) })
         }
     }
 

@@ -188,11 +188,15 @@ struct StoryWorker {
     }
 }
 
-/// `BillingEventHandler` without its batch path: the queue settles every event one by one through `handle`.
+/// `BillingEventHandler` refusing batches of more than one event, so the queue takes its
+/// one-at-a-time path: every event settled alone, as a batch of one in a savepoint of its own.
 struct OneByOneHandler: EventHandler {
     let inner: BillingEventHandler
 
-    func handle(_ event: ClaimedEvent, in session: PGSession, now: Int64) throws -> EventDisposition {
-        try inner.handle(event, in: session, now: now)
+    struct OneAtATime: Error {}
+
+    func handle(_ events: [ClaimedEvent], in session: PGSession, now: Int64) throws -> BatchHandling {
+        guard events.count == 1 else { throw OneAtATime() }
+        return try inner.handle(events, in: session, now: now)
     }
 }

@@ -43,8 +43,8 @@ import Testing
         let inner = BillingEventHandler(livemode: nil)
         let entered = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)
-        func handle(_ event: ClaimedEvent, in session: PGSession, now: Int64) throws -> EventDisposition {
-            let disposition = try inner.handle(event, in: session, now: now)
+        func handle(_ events: [ClaimedEvent], in session: PGSession, now: Int64) throws -> BatchHandling {
+            let disposition = try inner.handle(events, in: session, now: now)
             entered.signal()
             release.wait()
             return disposition

@@ -64,6 +64,40 @@ import Testing
 
     /// `metadata.client_id` on a subscription resolves the client and links its customer; later events of
     /// that customer resolve by customer id.
+    /// A checkout that would link a subscription another client holds fails alone (retried, with the reason
+    /// in `last_error`); the events beside it in the same batch settle, and nothing of it is written.
+    @Test func linkingAnIdAnotherClientHoldsFailsThatEventAlone() async throws {
+        try await JobTest.withPool(size: 4) { pool in
+            try await K.addClient(pool, "clt_a")
+            try await K.addClient(pool, "clt_b")
+            func checkout(customer: String, sub: String, client: String, at created: Int64) -> BillingEvent {
+                BillingEvent(
+                    id: "evt_checkout_\(client)_\(created)", type: "checkout.session.completed", created: created, livemode: false,
+                    kind: .checkoutCompleted(CheckoutCompletion(
+                        sessionId: "cs_\(created)", customerId: customer, subscriptionId: sub, clientReferenceId: client)))
+            }
+            try await K.store(pool, checkout(customer: "cus_a", sub: "sub_b", client: "clt_a", at: K.t0),
+                              checkout(customer: "cus_b", sub: "sub_c", client: "clt_b", at: K.t0 + 1))
+            try await K.process(pool)
+            let taking = checkout(customer: "cus_b", sub: "sub_b", client: "clt_b", at: K.t0 + 10)
+            let beside = K.snapshot(.active, sub: "sub_c", at: K.t0 + 11, customer: "cus_b")
+            try await K.store(pool, taking, beside)
+            let report = try await pool.withConnection { s in
+                try EventQueue().processBatch(handler: BillingEventHandler(livemode: nil), in: s, now: K.t0 + 20, clock: { 0 })
+            }
+            #expect(report.claimed == 2 && report.processed == 1 && report.retried == 1)
+            let failed = try await pool.withConnection { s in
+                try s.query("SELECT status, attempts, last_error FROM billing_events WHERE stripe_event_id = \(taking.id)").first
+            }
+            #expect(failed?.string("status") == "retry" && failed?.int("attempts") == 1)
+            #expect(failed?.string("last_error") == "the event would link sub_b to client clt_b, but client clt_a holds it")
+            #expect(try await K.event(pool, beside.id)?.string("outcome") == "applied")
+            #expect(try await K.billing(pool, "clt_a")?.string("stripe_subscription_id") == "sub_b")
+            let b = try #require(try await K.billing(pool, "clt_b"))
+            #expect(b.string("stripe_subscription_id") == "sub_c" && b.string("status") == "ACTIVE")
+        }
+    }
+
     @Test func resolvesThroughSubscriptionMetadata() async throws {
         try await JobTest.withPool(size: 8) { pool in
             try await K.addClient(pool, "clt_meta")

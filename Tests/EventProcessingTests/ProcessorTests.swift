@@ -9,7 +9,7 @@ import Testing
 @Suite struct ProcessorTests {
     struct AlwaysFails: EventHandler {
         struct Boom: Error, CustomStringConvertible { var description: String { "handler exploded" } }
-        func handle(_ event: ClaimedEvent, in session: PGSession, now: Int64) throws -> EventDisposition { throw Boom() }
+        func handle(_ events: [ClaimedEvent], in session: PGSession, now: Int64) throws -> BatchHandling { throw Boom() }
     }
 
     /// Blocks inside the handler (holding the claim) until released, then processes.
@@ -17,11 +17,11 @@ import Testing
         let entered = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)
         let calls = Mutex(0)
-        func handle(_ event: ClaimedEvent, in session: PGSession, now: Int64) throws -> EventDisposition {
+        func handle(_ events: [ClaimedEvent], in session: PGSession, now: Int64) throws -> BatchHandling {
             calls.withLock { $0 += 1 }
             entered.signal()
             release.wait()
-            return .processed(outcome: "applied", clientId: nil)
+            return BatchHandling(results: events.map { _ in .success(.decided(.applied, clientId: nil)) })
         }
     }
 

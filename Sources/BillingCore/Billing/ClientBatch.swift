@@ -1,20 +1,18 @@
 /// The billing rules applied to a batch of events at once, in memory, with the same result as
-/// processing them one by one against the database (SPEC §5, §9).
+/// processing them one at a time against the database (SPEC §5, §9).
 ///
 /// The adapter loads (and locks) every client any event of the batch could resolve to — by
 /// customer, by subscription, or by a candidate client id that exists — and hands them to a
-/// `ClientBatch`. Events are then applied in the batch's order: each resolves exactly as the
-/// database lookup would at that point (customer, then subscription, then candidate ids, seeing
-/// the links earlier events made), and `BillingStateMachine.decide` runs on the client's state
-/// as earlier events left it. The adapter writes the final states and the decisions' side
-/// effects afterwards.
+/// `ClientBatch`. Events are then applied in the batch's order: each resolves as SPEC §5 says
+/// (customer, then subscription, then candidate ids, seeing the links earlier events made), and
+/// `BillingStateMachine.decide` runs on the client's state as earlier events left it. The adapter
+/// writes the decisions afterwards. This is the only place where events are resolved to clients.
 ///
-/// Whatever the batch cannot reproduce exactly is reported instead of guessed:
-/// - an event that resolves to no loaded client is `.unresolved` (the adapter checks the
-///   database under the customer's link lock, as the one-by-one path does);
-/// - a decision that links a customer or subscription already linked to another loaded client
-///   makes the whole batch `conflicted` (the one-by-one path then lets the database's unique
-///   constraint fail that event alone).
+/// What the loaded clients cannot answer is reported instead of guessed:
+/// - an event that resolves to no loaded client is `.unresolved` (the adapter takes the link
+///   locks and loads again, to see links another transaction made meanwhile);
+/// - a decision that would link a customer or subscription another client holds is
+///   `.conflicted` and not applied (the database's unique constraints would refuse it).
 public struct ClientBatch: Sendable {
     /// What applying one event gave.
     public enum Result: Sendable, Hashable {
@@ -22,15 +20,13 @@ public struct ClientBatch: Sendable {
         case decided(clientId: String, decision: BillingDecision)
         /// No loaded client matches the event's keys.
         case unresolved
+        /// The decision for `clientId` would link `stripeId` (a customer or subscription id) that
+        /// `holder` already holds; nothing was applied.
+        case conflicted(clientId: String, stripeId: String, holder: String)
     }
 
     /// The clients' current states, by client id.
     public private(set) var clients: [String: ClientState]
-    /// Clients whose `client_billing` / `client_controls` row changed since loading.
-    public private(set) var billingChanged: Set<String> = []
-    public private(set) var controlsChanged: Set<String> = []
-    /// True once a decision linked an id that another loaded client already holds.
-    public private(set) var conflicted = false
 
     private var byCustomer: [String: String] = [:]
     private var bySubscription: [String: String] = [:]
@@ -60,28 +56,34 @@ public struct ClientBatch: Sendable {
         guard let clientId = resolve(event.resolutionKeys), let client = clients[clientId] else { return .unresolved }
         let decision = BillingStateMachine.decide(
             billing: client.billing, controls: client.controls, event: event, now: now, expectedLivemode: expectedLivemode)
+        if let (stripeId, holder) = conflict(clientId, from: client.billing, to: decision.billing) {
+            return .conflicted(clientId: clientId, stripeId: stripeId, holder: holder)
+        }
         relink(clientId, from: client.billing, to: decision.billing)
         clients[clientId] = ClientState(billing: decision.billing, controls: decision.controls)
-        if decision.billingChanged { billingChanged.insert(clientId) }
-        if decision.controlsChanged { controlsChanged.insert(clientId) }
         return .decided(clientId: clientId, decision: decision)
+    }
+
+    /// The id a move from `old` to `new` would link although another client holds it.
+    private func conflict(_ clientId: String, from old: ClientBilling, to new: ClientBilling) -> (String, String)? {
+        if let n = new.stripeCustomerId, n != old.stripeCustomerId, let holder = byCustomer[n], holder != clientId {
+            return (n, holder)
+        }
+        if let n = new.stripeSubscriptionId, n != old.stripeSubscriptionId, let holder = bySubscription[n], holder != clientId {
+            return (n, holder)
+        }
+        return nil
     }
 
     /// Keeps the lookup maps in step with a client's customer and subscription ids.
     private mutating func relink(_ clientId: String, from old: ClientBilling, to new: ClientBilling) {
         if old.stripeCustomerId != new.stripeCustomerId {
             if let o = old.stripeCustomerId, byCustomer[o] == clientId { byCustomer[o] = nil }
-            if let n = new.stripeCustomerId {
-                if let holder = byCustomer[n], holder != clientId { conflicted = true }
-                byCustomer[n] = clientId
-            }
+            if let n = new.stripeCustomerId { byCustomer[n] = clientId }
         }
         if old.stripeSubscriptionId != new.stripeSubscriptionId {
             if let o = old.stripeSubscriptionId, bySubscription[o] == clientId { bySubscription[o] = nil }
-            if let n = new.stripeSubscriptionId {
-                if let holder = bySubscription[n], holder != clientId { conflicted = true }
-                bySubscription[n] = clientId
-            }
+            if let n = new.stripeSubscriptionId { bySubscription[n] = clientId }
         }
     }
 }

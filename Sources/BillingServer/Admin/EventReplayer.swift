@@ -1,3 +1,4 @@
+import BillingCore
 import BillingPostgres
 import Foundation
 
@@ -20,8 +21,8 @@ struct EventReplayer: Sendable {
         if pruned?.bool("pruned") == true {
             throw APIError.conflict("the payload of \(stripeEventId) was pruned; the event cannot be replayed")
         }
-        func fields(_ status: String, _ outcome: String?) -> [String: Any] {
-            ["status": status, "outcome": outcome ?? NSNull()]
+        func fields(_ status: EventStatus, _ outcome: BillingOutcome?) -> [String: Any] {
+            ["status": status.rawValue, "outcome": outcome?.rawValue ?? NSNull()]
         }
         var extra: [String: Any] = ["stripe_event_id": stripeEventId]
         if let error = record.error { extra["error"] = error }
@@ -30,8 +31,8 @@ struct EventReplayer: Sendable {
             before: fields(record.statusBefore, record.outcomeBefore), after: fields(record.statusAfter, record.outcomeAfter),
             extra: extra, in: s)
         let summary = RowJSON.text([
-            "status_before": record.statusBefore, "outcome_before": record.outcomeBefore ?? NSNull(),
-            "status_after": record.statusAfter, "outcome_after": record.outcomeAfter ?? NSNull(),
+            "status_before": record.statusBefore.rawValue, "outcome_before": record.outcomeBefore?.rawValue ?? NSNull(),
+            "status_after": record.statusAfter.rawValue, "outcome_after": record.outcomeAfter?.rawValue ?? NSNull(),
             "error": record.error ?? NSNull(),
         ])
         return try s.query("""

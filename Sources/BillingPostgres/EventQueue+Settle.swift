@@ -1,0 +1,129 @@
+import BillingCore
+
+/// Settling what the handler decided: the events' rows in one statement, the failures one by
+/// one, and the re-queues the decisions call for.
+extension EventQueue {
+    /// Most events settled one at a time (one savepoint each) in a transaction: PostgreSQL keeps 64
+    /// subtransactions per backend in its cache; more slow every other session's snapshots.
+    static let oneByOneLimit = 48
+
+    /// Hands `events` to the handler and settles them, inside one savepoint: dispositions in one
+    /// statement, then the re-queues, then each failure (`fail`). Throws, with the savepoint rolled
+    /// back, when a statement fails.
+    func processTogether(
+        _ events: [ClaimedEvent], handler: some EventHandler, in session: PGSession, now: Int64, clock: @Sendable () -> Double
+    ) throws -> BatchReport {
+        let started = clock()
+        try session.execute(script: "SAVEPOINT batch")
+        do {
+            let handling = try handler.handle(events, in: session, now: now)
+            guard handling.results.count == events.count else {
+                throw EventFailure("the handler answered \(handling.results.count) results for \(events.count) events")
+            }
+            try settleAll(events, handling.results, in: session)
+            try Self.requeue(handling.requeues, of: events, in: session)
+            var report = BatchReport()
+            report.claimed = events.count
+            let seconds = (clock() - started) / Double(max(1, events.count))
+            for (event, result) in zip(events, handling.results) {
+                switch result {
+                case .success(let disposition):
+                    report.count(event, disposition, seconds: seconds)
+                case .failure(let failure):
+                    report.count(event, failedWith: try fail(event, error: failure, in: session, now: now), seconds: seconds)
+                }
+            }
+            try session.execute(script: "RELEASE SAVEPOINT batch")
+            handling.committed()
+            return report
+        } catch let error as PostgresError where error.isConnectionFailure {
+            throw error
+        } catch {
+            try session.execute(script: "ROLLBACK TO SAVEPOINT batch; RELEASE SAVEPOINT batch")
+            throw error
+        }
+    }
+
+    /// Writes every disposition of a claimed event in one statement (one more attempt,
+    /// `processed_at` now), and puts the postponed ones back, due in a second. Failed events are
+    /// left to `fail`.
+    func settleAll(_ events: [ClaimedEvent], _ results: [Result<EventDisposition, EventFailure>], in session: PGSession) throws {
+        let columns = SettleColumns(events, results)
+        try postpone(columns.postponed, in: session)
+        guard !columns.ids.isEmpty else { return }
+        try session.prepared("settle_events", """
+            UPDATE billing_events AS e
+            SET status = v.status, outcome = v.outcome, client_id = COALESCE(v.client_id, e.client_id),
+                attempts = e.attempts + 1,
+                processed_at = CASE WHEN v.status = 'unmatched' THEN NULL ELSE now() END,
+                last_error = NULL,
+                awaited_client_ids = string_to_array(v.awaited, E'\\x1F')
+            FROM unnest(\(array: columns.ids)::bigint[], \(array: columns.statuses)::text[], \(array: columns.outcomes)::text[],
+                        \(array: columns.clients)::text[], \(array: columns.awaited)::text[])
+              AS v(id, status, outcome, client_id, awaited)
+            WHERE e.id = v.id
+            """)
+    }
+
+    /// Puts events back, due in a second, with their status and attempts unchanged.
+    func postpone(_ rowIds: [Int64], in session: PGSession) throws {
+        guard !rowIds.isEmpty else { return }
+        try session.prepared("postpone_events", """
+            UPDATE billing_events SET next_attempt_at = now() + interval '1 second'
+            WHERE id = ANY(\(rowIds.map(String.init))::bigint[])
+            """)
+    }
+
+    /// Re-queues what the decisions unblocked: the client's `superseded` events (a subscription
+    /// became current, or the current one ended) and the `unmatched` events of a newly linked
+    /// customer. They become due now and are claimed in `created` order. Processed one at a time, a
+    /// decision re-queues what was settled before it, so the rows of `events` from the deciding
+    /// event's position on are left alone.
+    static func requeue(_ requeues: [BatchRequeue], of events: [ClaimedEvent], in session: PGSession) throws {
+        for r in requeues {
+            try requeue(r, except: events[r.index...].map(\.rowId), in: session)
+        }
+    }
+
+    /// Re-queues what one decision unblocked, leaving the rows of `rowIds` alone. Public for the
+    /// other writers of decisions (`reconcile --apply`, with no row to leave alone).
+    public static func requeue(_ requeue: BatchRequeue, except rowIds: [Int64], in session: PGSession) throws {
+        let excluded = rowIds.map { String($0) }
+        if requeue.supersededEvents {
+            try session.prepared("requeue_superseded", """
+                UPDATE billing_events SET status = 'received', outcome = NULL, next_attempt_at = now()
+                WHERE client_id = \(requeue.clientId) AND status = 'processed' AND outcome = 'superseded'
+                  AND id <> ALL(\(excluded)::bigint[])
+                """)
+        }
+        if let customer = requeue.linkedCustomerId {
+            try ClientLinkLocks.lockCustomer(customer, in: session)
+            try session.prepared("requeue_unmatched", """
+                UPDATE billing_events SET status = 'received', next_attempt_at = now()
+                WHERE status = 'unmatched' AND stripe_customer_id = \(customer) AND id <> ALL(\(excluded)::bigint[])
+                """)
+        }
+    }
+}
+
+/// The parallel arrays the settle statements unnest, for the events with a disposition other
+/// than `postponed`: row id, status, outcome, client id and awaited client ids (one array element
+/// each: joined by the unit separator, which `string_to_array` splits again, `''` → `{}`).
+struct SettleColumns {
+    var ids: [String?] = [], statuses: [String?] = [], outcomes: [String?] = [], clients: [String?] = []
+    var awaited: [String?] = []
+    /// Row ids of the postponed events.
+    var postponed: [Int64] = []
+
+    init(_ events: [ClaimedEvent], _ results: [Result<EventDisposition, EventFailure>]) {
+        for (event, result) in zip(events, results) {
+            guard case .success(let disposition) = result else { continue }
+            guard let status = disposition.status else { postponed.append(event.rowId); continue }
+            ids.append(String(event.rowId))
+            statuses.append(status.rawValue)
+            outcomes.append(disposition.outcome?.rawValue)
+            clients.append(disposition.clientId)
+            awaited.append(disposition.awaitedClientIds.map { $0.joined(separator: "\u{1F}") })
+        }
+    }
+}
