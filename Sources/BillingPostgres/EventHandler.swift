@@ -73,7 +73,8 @@ public struct BatchHandling: Sendable {
     public var results: [Result<EventDisposition, EventFailure>]
     /// The decisions that re-queue other events, in event order.
     public var requeues: [BatchRequeue]
-    /// Called after the handler's writes and the settlements succeeded (metrics).
+    /// Called once the handler's writes are committed (metrics): by the queue after the batch's
+    /// transaction commits; by replay, which runs in its caller's transaction, after its savepoint.
     public var committed: @Sendable () -> Void
 
     public init(

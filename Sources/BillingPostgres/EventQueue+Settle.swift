@@ -8,11 +8,12 @@ extension EventQueue {
     static let oneByOneLimit = 48
 
     /// Hands `events` to the handler and settles them, inside one savepoint: dispositions in one
-    /// statement, then the re-queues, then each failure (`fail`). Throws, with the savepoint rolled
-    /// back, when a statement fails.
+    /// statement, then the re-queues, then each failure (`fail`). Returns the report and the
+    /// handler's `committed` callback, for the caller to run once the transaction commits. Throws,
+    /// with the savepoint rolled back, when a statement fails.
     func processTogether(
         _ events: [ClaimedEvent], handler: some EventHandler, in session: PGSession, now: Int64, clock: @Sendable () -> Double
-    ) throws -> BatchReport {
+    ) throws -> (BatchReport, @Sendable () -> Void) {
         let started = clock()
         try session.execute(script: "SAVEPOINT batch")
         do {
@@ -34,8 +35,7 @@ extension EventQueue {
                 }
             }
             try session.execute(script: "RELEASE SAVEPOINT batch")
-            handling.committed()
-            return report
+            return (report, handling.committed)
         } catch let error as PostgresError where error.isConnectionFailure {
             throw error
         } catch {

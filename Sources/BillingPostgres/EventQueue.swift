@@ -80,37 +80,51 @@ public struct EventQueue: Sendable {
     /// settles them in one transaction: all together through the handler, or — when one of the
     /// batch's statements fails — each alone, as a batch of one in a savepoint of its own (at most
     /// `oneByOneLimit` of them; the rest stay due and are claimed again right after this commits).
+    /// The handler's `committed` callbacks (metrics) run once the transaction has committed, so work
+    /// the pool runs again after a lost connection is counted once.
     public func processBatch(
         handler: some EventHandler, in session: PGSession, now: Int64, clock: @Sendable () -> Double
     ) throws -> BatchReport {
-        try session.transaction { session in
-            try session.query("SET LOCAL idle_in_transaction_session_timeout = '60s'")
-            let claimed = try claim(in: session)
-            if claimed.isEmpty { return BatchReport() }
+        let (report, committed) = try session.transaction { session in
+            try processClaimed(handler: handler, in: session, now: now, clock: clock)
+        }
+        committed.forEach { $0() }
+        return report
+    }
+
+    /// The body of `processBatch`'s transaction: the report and the `committed` callbacks to run after it.
+    private func processClaimed(
+        handler: some EventHandler, in session: PGSession, now: Int64, clock: @Sendable () -> Double
+    ) throws -> (BatchReport, [@Sendable () -> Void]) {
+        try session.query("SET LOCAL idle_in_transaction_session_timeout = '60s'")
+        let claimed = try claim(in: session)
+        if claimed.isEmpty { return (BatchReport(), []) }
+        do {
+            let (report, committed) = try processTogether(claimed, handler: handler, in: session, now: now, clock: clock)
+            return (report, [committed])
+        } catch let error as PostgresError where error.isConnectionFailure {
+            throw error
+        } catch {
+            // A statement of the batch failed (its savepoint is rolled back): each event alone
+            // shows which one, and the others still settle.
+        }
+        var report = BatchReport()
+        var committed: [@Sendable () -> Void] = []
+        for event in claimed.prefix(Self.oneByOneLimit) {
+            let started = clock()
             do {
-                return try processTogether(claimed, handler: handler, in: session, now: now, clock: clock)
+                let (alone, done) = try processTogether([event], handler: handler, in: session, now: now, clock: clock)
+                report.add(alone)
+                committed.append(done)
             } catch let error as PostgresError where error.isConnectionFailure {
                 throw error
             } catch {
-                // A statement of the batch failed (its savepoint is rolled back): each event alone
-                // shows which one, and the others still settle.
+                let status = try fail(event, error: error, in: session, now: now)
+                report.count(event, failedWith: status, seconds: clock() - started)
             }
-            var report = BatchReport()
-            for event in claimed.prefix(Self.oneByOneLimit) {
-                let started = clock()
-                do {
-                    let alone = try processTogether([event], handler: handler, in: session, now: now, clock: clock)
-                    report.add(alone)
-                } catch let error as PostgresError where error.isConnectionFailure {
-                    throw error
-                } catch {
-                    let status = try fail(event, error: error, in: session, now: now)
-                    report.count(event, failedWith: status, seconds: clock() - started)
-                }
-            }
-            report.claimed = claimed.count
-            return report
         }
+        report.claimed = claimed.count
+        return (report, committed)
     }
 
     /// Locks the due rows first and converts only their bodies to text: with the body in the locking

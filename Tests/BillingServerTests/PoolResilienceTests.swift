@@ -106,6 +106,45 @@ import Testing
         }
     }
 
+    /// The handler's `committed` callback (metrics) runs after COMMIT: a connection lost right after a
+    /// batch's writes can neither count the batch's decisions for work that was rolled back, nor count
+    /// them twice when the batch runs again. (Called before COMMIT, the cut below made the commit fail,
+    /// the batch run again, and the callback run twice for one event.)
+    @Test func decisionsAreObservedOnceAfterTheCommit() async throws {
+        try await TestDatabase.withFresh { url in
+            let proxy = try TCPProxy(targetPort: UInt16(URLComponents(string: url)?.port ?? 5432))
+            let pool = PGPool(url: proxy.url(through: url), size: 1)
+            let direct = PGPool(url: url, size: 1)
+            try await JobTest.insertReceivedEvent(direct, id: "evt_observed")
+            let handler = CutOnCommitHandler(proxy: proxy)
+            let done = try await TestApp.eventually(seconds: 30) {
+                (try? await JobTest.processBatch(pool, EventQueue(), handler))?.processed == 1
+            }
+            #expect(done)
+            #expect(handler.observed.withLock { $0 } == 1, "the committed callback ran once for one committed event")
+            let row = try await TestApp.rows(direct, "SELECT status, attempts FROM billing_events").first
+            #expect(row?.string("status") == "processed" && row?.int("attempts") == 1)
+            await pool.shutdown()
+            await direct.shutdown()
+        }
+    }
+
+    /// Settles every event `applied`; its `committed` callback counts, and cuts the connection the first time.
+    final class CutOnCommitHandler: EventHandler, Sendable {
+        let proxy: TCPProxy
+        let observed = Mutex(0)
+        init(proxy: TCPProxy) { self.proxy = proxy }
+        func handle(_ events: [ClaimedEvent], in session: PGSession, now: Int64) throws -> BatchHandling {
+            BatchHandling(results: events.map { _ in .success(.decided(.applied, clientId: nil)) }, committed: { [self] in
+                let first = observed.withLock { n in n += 1; return n == 1 }
+                if first {
+                    proxy.cut()
+                    try? proxy.restore()
+                }
+            })
+        }
+    }
+
     /// Cuts the connection (and lets it be re-established) the first time it handles an event.
     final class CuttingHandler: EventHandler, Sendable {
         let proxy: TCPProxy
