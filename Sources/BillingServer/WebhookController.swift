@@ -57,7 +57,7 @@ struct WebhookController: Sendable {
         let result: StoreResult
         do {
             result = try await ingest.store(IncomingEvent(envelope: envelope, payload: payload, source: .webhook))
-        } catch let error as PostgresError where error.kind == .statement && error.sqlState?.hasPrefix("22") == true {
+        } catch let error as PostgresError where error.kind == .statement && error.isDataException {
             // A verified event PostgreSQL cannot hold as jsonb (e.g. a \u0000 in a string).
             metrics.webhookRequest(outcome: "invalid_payload")
             return reject(.badRequest, "invalid_payload", "the event cannot be stored as JSON: \(error.message)", context: context)

@@ -17,7 +17,7 @@ struct AdminDatabase: Sendable {
             }
         } catch let error as PostgresError where error.isConnectionFailure || error.kind == .poolClosed {
             throw APIError.unavailable
-        } catch let error as PostgresError where error.sqlState?.hasPrefix("22") == true {
+        } catch let error as PostgresError where error.isDataException {
             // Data exception (SQLSTATE class 22): input PostgreSQL cannot hold, such as a NUL
             // character in a text value or an out-of-range number. The caller's input, not ours.
             throw APIError.invalidRequest("the request holds a value the database cannot store: \(error.message)")
