@@ -11,10 +11,7 @@ struct AdminDatabase: Sendable {
     /// rolls the transaction back and reaches the caller unchanged.
     func transaction<T: Sendable>(_ body: @escaping @Sendable (PGSession) throws -> T) async throws -> T {
         do {
-            return try await pool.withTransaction { session in
-                try session.query("SET LOCAL TIME ZONE 'UTC'")
-                return try body(session)
-            }
+            return try await pool.withUTCTransaction(body)
         } catch let error as PostgresError where error.isConnectionFailure || error.kind == .poolClosed {
             throw APIError.unavailable
         } catch let error as PostgresError where error.isDataException {

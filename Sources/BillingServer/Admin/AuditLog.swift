@@ -1,3 +1,4 @@
+import BillingCore
 import BillingPostgres
 import Foundation
 
@@ -22,5 +23,18 @@ enum AuditLog {
         return try AdminActionStore.append(
             adminId: adminId, clientId: clientId, action: action, reason: reason,
             metadataJSON: RowJSON.text(metadata), in: session)
+    }
+
+    /// The fields a billing action may change, for the audit's before/after.
+    static func billingFields(_ b: ClientBilling, _ c: ClientControls) -> [String: Any] {
+        ["status": b.status.rawValue, "payment_source": b.paymentSource.rawValue,
+         "payment_gate_alerted_at": RowJSON.iso(c.paymentGateAlertedAt),
+         "payment_gate_alerted_states": c.paymentGateAlertedStates.map(\.rawValue),
+         "payment_gate_alert_count": c.paymentGateAlertCount]
+    }
+
+    /// The onboarding fields `complete-onboarding` changes, for the audit's before/after.
+    static func onboardingFields(_ o: ClientActionStore.Onboarding?) -> [String: Any] {
+        ["current_state": o?.currentState ?? NSNull(), "completed_at": o?.completedAt.map(RowJSON.timestamp) ?? NSNull()]
     }
 }
