@@ -1,3 +1,4 @@
+import BillingCore
 import BillingPostgres
 @testable import BillingServer
 import Testing
@@ -18,5 +19,18 @@ import Testing
             "create-client", "confirm-payment", "waive", "complete-onboarding", "pause-outbound", "resume-outbound",
             "mute-alerts", "unmute-alerts", "reset-payment-alert", "acknowledge-alert", "replay-event", "ingest", "reconcile",
         ])
+    }
+}
+
+/// One `APIError.Code` for every error body, the webhook's included (issue 17).
+@Suite struct APIErrorCodeTests {
+    /// The webhook's codes are the core's, and a core code for stored events only is shown as `invalid_payload`.
+    @Test func webhookCodesAreTheCoresCodes() {
+        #expect(APIError.Code(.missingSignature) == .missingSignature)
+        #expect(APIError.Code(.malformedSignature) == .malformedSignature)
+        #expect(APIError.Code(.signatureMismatch) == .signatureMismatch)
+        #expect(APIError.Code(.timestampOutsideTolerance) == .timestampOutsideTolerance)
+        #expect(APIError.Code(.invalidPayload) == .invalidPayload)
+        #expect(APIError.Code(.undecodableEvent) == .invalidPayload)
     }
 }
