@@ -68,7 +68,7 @@ public struct EventImporter: Sendable {
                 source: label, entries: total, new: new, duplicate: events.count - new,
                 invalid: invalidEntries.sorted { $0.index < $1.index }, auditId: 0)
             report.auditId = try AdminActionStore.append(
-                adminId: Self.adminId, clientId: nil, action: "ingest", reason: "ingest of \(label)",
+                adminId: Self.adminId, clientId: nil, action: .ingest, reason: "ingest of \(label)",
                 metadataJSON: report.metadataJSON, in: session)
             return report
         }

@@ -53,7 +53,7 @@ extension Reconciler {
             let after = SubscriptionDrift.Local(decision.billing)
             let repaired = Set(drift.map(\.field).filter { SubscriptionDrift.matches($0, local: after, subscription: snapshot) })
             try AdminActionStore.append(
-                adminId: Self.adminId, clientId: local.clientId, action: "reconcile", reason: run,
+                adminId: Self.adminId, clientId: local.clientId, action: .reconcile, reason: run,
                 metadataJSON: JSONText.render([
                     "subscription_id": snapshot.id, "fetched_at": CLITime.iso(fetchedAt),
                     "outcome": decision.outcome.rawValue,

@@ -19,11 +19,11 @@ public enum ConnectionFailure: String, Sendable, CaseIterable {
     public var sqlState: String? {
         switch self {
         case .authentication: "28P01"
-        case .unknownDatabase: "3D000"
+        case .unknownDatabase: SQLState.invalidCatalogName
         case .tooManyConnections: "53300"
         case .serverStarting: "57P03"
-        case .refused, .timeout, .unknownHost, .closedByServer, .other: "08001"
-        case .tls: "08001"
+        case .refused, .timeout, .unknownHost, .closedByServer, .other: SQLState.unableToConnect
+        case .tls: SQLState.unableToConnect
         }
     }
 

@@ -50,12 +50,33 @@ public final class BillingMetrics: Sendable {
         }
     }
 
-    /// `billing_webhook_requests_total{outcome}`: stored, duplicate, an error code, unavailable.
-    public func webhookRequest(outcome: String) { counter("billing_webhook_requests_total", [("outcome", outcome)]).increment() }
+    /// What became of one webhook delivery: the `outcome` label of `billing_webhook_requests_total`.
+    public enum WebhookOutcome: Sendable, Hashable {
+        /// Stored, answered 200.
+        case stored
+        /// Already stored, answered 200 with `"duplicate":true`.
+        case duplicate
+        /// Refused with this error code (`unavailable` when it could not be stored).
+        case refused(APIError.Code)
+
+        /// `stored`, `duplicate`, or the error code.
+        public var label: String {
+            switch self {
+            case .stored: "stored"
+            case .duplicate: "duplicate"
+            case .refused(let code): code.rawValue
+            }
+        }
+    }
+
+    /// `billing_webhook_requests_total{outcome}`.
+    public func webhookRequest(_ outcome: WebhookOutcome) {
+        counter("billing_webhook_requests_total", [("outcome", outcome.label)]).increment()
+    }
     /// `billing_webhook_duplicates_total`.
     public func duplicate() { duplicates.increment() }
-    /// `billing_signature_failures_total{code}`.
-    public func signatureFailure(code: String) { counter("billing_signature_failures_total", [("code", code)]).increment() }
+    /// `billing_signature_failures_total{code}`: a delivery refused for its `Stripe-Signature`.
+    public func signatureFailure(_ code: APIError.Code) { counter("billing_signature_failures_total", [("code", code.rawValue)]).increment() }
     /// `billing_event_processing_seconds` histogram.
     public func processed(seconds: Double) { processingSeconds.record(seconds) }
     /// `billing_events_failed_total`.

@@ -14,7 +14,7 @@ struct HealthController: Sendable {
         }
         router.get("/readyz") { _, _ in
             if let problem = await readiness.current() {
-                return JSONResponse.make(status: .serviceUnavailable, object: ["error": ["code": "unavailable", "message": problem]])
+                return JSONResponse.make(status: .serviceUnavailable, object: APIError(.serviceUnavailable, code: .unavailable, message: problem).body)
             }
             return JSONResponse.make(status: .ok, object: ["status": "ready"])
         }

@@ -30,7 +30,7 @@ final class ReadinessCache: Sendable {
     static func database(pool: PGPool, period: Duration, migrations: (@Sendable (PGPool) async throws -> String?)?) -> ReadinessCache {
         ReadinessCache(period: period) {
             do {
-                _ = try await pool.withConnection { try $0.query("SELECT 1") }
+                try await pool.ping()
                 return try await migrations?(pool) ?? nil
             } catch {
                 return "the database is unreachable"

@@ -28,17 +28,17 @@ struct WebhookController: Sendable {
         // Refused from the head alone, before a byte of the body is read; the connection is then
         // closed (`Connection: close`), so a sender cannot make us wait for a body we refuse.
         if let refusal = refuseBeforeBody(request.head) {
-            metrics.webhookRequest(outcome: refusal.code)
-            if refusal.code != "payload_too_large" { metrics.signatureFailure(code: refusal.code) }
-            return reject(refusal.status, refusal.code, refusal.message, context: context, close: true)
+            metrics.webhookRequest(.refused(refusal.code))
+            if refusal.code != .payloadTooLarge { metrics.signatureFailure(refusal.code) }
+            return reject(refusal, context: context, close: true)
         }
         var request = request
         let body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: maxBodyBytes)
         } catch is NIOTooManyBytesError {
-            metrics.webhookRequest(outcome: "payload_too_large")
-            return reject(.contentTooLarge, "payload_too_large", "the body exceeds \(maxBodyBytes) bytes", context: context, close: true)
+            metrics.webhookRequest(.refused(.payloadTooLarge))
+            return reject(tooLarge, context: context, close: true)
         }
         let bytes = body.readableBytesView
         let header = request.headers[Self.signatureHeader]
@@ -48,28 +48,31 @@ struct WebhookController: Sendable {
         case .success(let e):
             envelope = e
         case .failure(let error):
-            if error.code != .invalidPayload { metrics.signatureFailure(code: error.code.rawValue) }
-            metrics.webhookRequest(outcome: error.code.rawValue)
-            return reject(.badRequest, error.code.rawValue, error.message, context: context)
+            let code = APIError.Code(error.code)
+            if code != .invalidPayload { metrics.signatureFailure(code) }
+            metrics.webhookRequest(.refused(code))
+            return reject(APIError(.badRequest, code: code, message: error.message), context: context)
         }
 
         let payload = String(decoding: bytes, as: UTF8.self)
         let result: StoreResult
         do {
             result = try await ingest.store(IncomingEvent(envelope: envelope, payload: payload, source: .webhook))
-        } catch let error as PostgresError where error.kind == .statement && error.sqlState?.hasPrefix("22") == true {
+        } catch let error as PostgresError where error.kind == .statement && error.isDataException {
             // A verified event PostgreSQL cannot hold as jsonb (e.g. a \u0000 in a string).
-            metrics.webhookRequest(outcome: "invalid_payload")
-            return reject(.badRequest, "invalid_payload", "the event cannot be stored as JSON: \(error.message)", context: context)
+            metrics.webhookRequest(.refused(.invalidPayload))
+            return reject(APIError(.badRequest, code: .invalidPayload, message: "the event cannot be stored as JSON: \(error.message)"),
+                          context: context)
         } catch {
-            metrics.webhookRequest(outcome: "unavailable")
+            metrics.webhookRequest(.refused(.unavailable))
             context.logger.error("webhook event not stored", metadata: [
                 LogKey.eventId: .string(envelope.id), LogKey.eventType: .string(envelope.type), LogKey.error: .string("\(error)"),
             ])
-            return reject(.serviceUnavailable, "unavailable", "the event could not be stored; retry later", context: context)
+            return reject(APIError(.serviceUnavailable, code: .unavailable, message: "the event could not be stored; retry later"),
+                          context: context)
         }
         let duplicate = result == .duplicate
-        metrics.webhookRequest(outcome: duplicate ? "duplicate" : "stored")
+        metrics.webhookRequest(duplicate ? .duplicate : .stored)
         if duplicate { metrics.duplicate() } else { metrics.hourly.received() }
         // Debug, not info: a line per delivery cost more CPU than storing it. Deliveries are
         // counted by `billing_webhook_requests_total{outcome}`; refusals still log at notice.
@@ -82,16 +85,21 @@ struct WebhookController: Sendable {
 
     /// A refusal decided from the request head: a `Content-Length` above the limit (413), then a
     /// missing or malformed `Stripe-Signature` (400) — the same codes and order as after reading.
-    func refuseBeforeBody(_ head: HTTPRequest) -> (status: HTTPResponse.Status, code: String, message: String)? {
+    func refuseBeforeBody(_ head: HTTPRequest) -> APIError? {
         if let declared = head.headerFields[.contentLength].flatMap({ Int($0) }), declared > maxBodyBytes {
-            return (.contentTooLarge, "payload_too_large", "the body exceeds \(maxBodyBytes) bytes")
+            return tooLarge
         }
         do throws(BillingCoreError) {
             _ = try SignatureHeader(parsing: head.headerFields[Self.signatureHeader])
             return nil
         } catch {
-            return (.badRequest, error.code.rawValue, error.message)
+            return APIError(.badRequest, code: APIError.Code(error.code), message: error.message)
         }
+    }
+
+    /// 413 `payload_too_large`, declared or read.
+    var tooLarge: APIError {
+        APIError(.contentTooLarge, code: .payloadTooLarge, message: "the body exceeds \(maxBodyBytes) bytes")
     }
 
     /// Signature first, then the body (SPEC §4 order); the first failure names the error.
@@ -107,10 +115,9 @@ struct WebhookController: Sendable {
     static let storedBody = #"{"duplicate":false,"received":true}"#
     static let duplicateBody = #"{"duplicate":true,"received":true}"#
 
-    private func reject(_ status: HTTPResponse.Status, _ code: String, _ message: String, context: AppContext,
-                        close: Bool = false) -> Response {
-        context.logger.notice("webhook rejected", metadata: [LogKey.code: .string(code)])
-        return JSONResponse.make(status: status, object: ["error": ["code": code, "message": message]],
-                                 extraHeaders: close ? [.connection: "close"] : [:])
+    /// The error body, logged by its code; `close` ends the connection after the answer.
+    private func reject(_ error: APIError, context: AppContext, close: Bool = false) -> Response {
+        context.logger.notice("webhook rejected", metadata: [LogKey.code: .string(error.code.rawValue)])
+        return JSONResponse.make(status: error.status, object: error.body, extraHeaders: close ? [.connection: "close"] : [:])
     }
 }

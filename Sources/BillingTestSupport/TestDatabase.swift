@@ -155,7 +155,7 @@ private actor TemplateCache {
         } catch {
             try? await TestDatabase.admin(server, "DROP DATABASE IF EXISTS \(building) WITH (FORCE)")
             // Another process finished the same template first: use theirs.
-            if let pg = error as? PostgresError, pg.sqlState == SQLState.duplicateDatabase { return name }
+            if let pg = error as? PostgresError, pg.isDuplicateDatabase { return name }
             throw error
         }
         return name

@@ -4,16 +4,14 @@ import Testing
 
 /// alert_logs and admin_actions are append-only, enforced by triggers (SPEC §3).
 @Suite struct AppendOnlyTests {
-    static let raise = SQLState.raiseException
-
     /// DELETE is refused on both tables, even when it matches no row.
     @Test func deleteIsRefused() async throws {
         try await TestDatabase.withFresh { url in
-            #expect(try await MigrationTestDB.sqlState(url, "DELETE FROM alert_logs") == Self.raise)
-            #expect(try await MigrationTestDB.sqlState(url, "DELETE FROM admin_actions") == Self.raise)
+            #expect(try await MigrationTestDB.refusal(url, "DELETE FROM alert_logs")?.isRaisedException == true)
+            #expect(try await MigrationTestDB.refusal(url, "DELETE FROM admin_actions")?.isRaisedException == true)
             try await Self.seed(url)
-            #expect(try await MigrationTestDB.sqlState(url, "DELETE FROM alert_logs WHERE id = 1") == Self.raise)
-            #expect(try await MigrationTestDB.sqlState(url, "DELETE FROM admin_actions WHERE id = 1") == Self.raise)
+            #expect(try await MigrationTestDB.refusal(url, "DELETE FROM alert_logs WHERE id = 1")?.isRaisedException == true)
+            #expect(try await MigrationTestDB.refusal(url, "DELETE FROM admin_actions WHERE id = 1")?.isRaisedException == true)
             #expect(try await MigrationTestDB.query(url, "SELECT id FROM alert_logs").count == 1)
         }
     }
@@ -22,8 +20,8 @@ import Testing
     @Test func truncateIsRefused() async throws {
         try await TestDatabase.withFresh { url in
             try await Self.seed(url)
-            #expect(try await MigrationTestDB.sqlState(url, "TRUNCATE alert_logs") == Self.raise)
-            #expect(try await MigrationTestDB.sqlState(url, "TRUNCATE admin_actions") == Self.raise)
+            #expect(try await MigrationTestDB.refusal(url, "TRUNCATE alert_logs")?.isRaisedException == true)
+            #expect(try await MigrationTestDB.refusal(url, "TRUNCATE admin_actions")?.isRaisedException == true)
             #expect(try await MigrationTestDB.query(url, "SELECT id FROM admin_actions").count == 1)
         }
     }
@@ -32,8 +30,8 @@ import Testing
     @Test func adminActionsUpdateIsRefused() async throws {
         try await TestDatabase.withFresh { url in
             try await Self.seed(url)
-            #expect(try await MigrationTestDB.sqlState(url, "UPDATE admin_actions SET reason = 'rewritten'") == Self.raise)
-            #expect(try await MigrationTestDB.sqlState(url, "UPDATE admin_actions SET metadata = '{}' WHERE false") == Self.raise)
+            #expect(try await MigrationTestDB.refusal(url, "UPDATE admin_actions SET reason = 'rewritten'")?.isRaisedException == true)
+            #expect(try await MigrationTestDB.refusal(url, "UPDATE admin_actions SET metadata = '{}' WHERE false")?.isRaisedException == true)
         }
     }
 
@@ -41,15 +39,15 @@ import Testing
     @Test func alertAllowsOneAcknowledgementOnly() async throws {
         try await TestDatabase.withFresh { url in
             try await Self.seed(url)
-            #expect(try await MigrationTestDB.sqlState(url, "UPDATE alert_logs SET message = 'edited'") == Self.raise)
-            #expect(try await MigrationTestDB.sqlState(url, "UPDATE alert_logs SET resolution = 'fixed'") == Self.raise)
-            #expect(try await MigrationTestDB.sqlState(url, """
+            #expect(try await MigrationTestDB.refusal(url, "UPDATE alert_logs SET message = 'edited'")?.isRaisedException == true)
+            #expect(try await MigrationTestDB.refusal(url, "UPDATE alert_logs SET resolution = 'fixed'")?.isRaisedException == true)
+            #expect(try await MigrationTestDB.refusal(url, """
                 UPDATE alert_logs SET acknowledged_at = now(), acknowledged_by = 'ops', severity = 'INFO'
-                """) == Self.raise)
+                """)?.isRaisedException == true)
             let ack = "UPDATE alert_logs SET acknowledged_at = now(), acknowledged_by = 'ops', resolution = 'paid'"
-            #expect(try await MigrationTestDB.sqlState(url, ack) == nil)
-            #expect(try await MigrationTestDB.sqlState(url, ack) == Self.raise)
-            #expect(try await MigrationTestDB.sqlState(url, "UPDATE alert_logs SET resolution = 'other'") == Self.raise)
+            #expect(try await MigrationTestDB.refusal(url, ack) == nil)
+            #expect(try await MigrationTestDB.refusal(url, ack)?.isRaisedException == true)
+            #expect(try await MigrationTestDB.refusal(url, "UPDATE alert_logs SET resolution = 'other'")?.isRaisedException == true)
             let row = try await MigrationTestDB.query(url, "SELECT acknowledged_by, resolution, message FROM alert_logs").first
             #expect(row?.string("acknowledged_by") == "ops" && row?.string("resolution") == "paid")
             #expect(row?.string("message") == "client c1 is past due")
@@ -62,7 +60,7 @@ import Testing
             try await Self.seed(url)
             try await Self.seed(url)
             #expect(try await MigrationTestDB.query(url, "SELECT id FROM alert_logs").count == 2)
-            #expect(try await MigrationTestDB.sqlState(url, "INSERT INTO admin_actions (admin_id, action, reason) VALUES ('a', 'x', '  ')") == "23514")
+            #expect(try await MigrationTestDB.refusal(url, "INSERT INTO admin_actions (admin_id, action, reason) VALUES ('a', 'x', '  ')")?.isCheckViolation == true)
         }
     }
 

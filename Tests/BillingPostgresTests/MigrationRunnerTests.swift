@@ -121,7 +121,7 @@ import Testing
             let error = await #expect(throws: MigrationError.self) {
                 try await MigrationRunner(directory: unmarked).deploy(databaseURL: url)
             }
-            #expect(error?.code == .migrationFailed && error?.file == "0002_index.sql" && error?.sqlState == "25001")
+            #expect(error?.code == .migrationFailed && error?.file == "0002_index.sql" && error?.sqlState == SQLState.activeSQLTransaction)
             let status = try await MigrationRunner(directory: unmarked).status(databaseURL: url)
             #expect(status.entries.map(\.state) == [.applied, .pending])
         }

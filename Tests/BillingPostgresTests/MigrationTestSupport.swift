@@ -42,13 +42,13 @@ enum MigrationTestDB {
         }
     }
 
-    /// The SQLSTATE of the error `sql` raises, or nil when it succeeds.
-    static func sqlState(_ url: String, _ sql: String) async throws -> String? {
+    /// The error PostgreSQL refuses `sql` with, or nil when it succeeds.
+    static func refusal(_ url: String, _ sql: String) async throws -> PostgresError? {
         do {
             try await query(url, PGQuery(unsafeSQL: sql))
             return nil
         } catch let e as PostgresError where e.kind == .statement {
-            return e.sqlState
+            return e
         }
     }
 }

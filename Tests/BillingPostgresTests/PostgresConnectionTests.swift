@@ -41,7 +41,7 @@ import Testing
         let error = await #expect(throws: PostgresError.self) { _ = try await PGConnection.connect(url) }
         let text = error?.description ?? ""
         #expect(error?.message == "cannot connect to PostgreSQL (connection refused)")
-        #expect(error?.sqlState == "08001")
+        #expect(error?.sqlState == SQLState.unableToConnect)
         #expect(error?.isConnectionFailure == true)
         for fragment in ["127.0.0.1", "port 1", "Connection refused", "p%", "w=rd", Self.encoded] {
             #expect(!text.contains(fragment), "\(text) contains \(fragment)")

@@ -26,8 +26,8 @@ import Testing
             let c = try await MigrationTestDB.query(url, "SELECT * FROM client_controls").first
             #expect(c?.array("payment_gate_alerted_states") == [] && c?.int("payment_gate_alert_count") == 0)
             #expect(c?.bool("ops_alerts_muted") == false && c?.string("payment_gate_alerted_at") == nil)
-            #expect(try await MigrationTestDB.sqlState(url, "INSERT INTO client_billing (client_id) VALUES ('nope')") == "23503")
-            #expect(try await MigrationTestDB.sqlState(url, "INSERT INTO onboarding_states (client_id) VALUES ('c1')") == "23505")
+            #expect(try await MigrationTestDB.refusal(url, "INSERT INTO client_billing (client_id) VALUES ('nope')")?.isForeignKeyViolation == true)
+            #expect(try await MigrationTestDB.refusal(url, "INSERT INTO onboarding_states (client_id) VALUES ('c1')")?.isUniqueViolation == true)
         }
     }
 
@@ -39,11 +39,11 @@ import Testing
             let e = try await MigrationTestDB.query(url, "SELECT *, next_attempt_at <= now() AS due FROM billing_events").first
             #expect(e?.string("status") == "received" && e?.int("attempts") == 0 && e?.int("delivery_count") == 1)
             #expect(e?.string("source") == "webhook" && e?.string("outcome") == nil && e?.bool("due") == true)
-            #expect(try await MigrationTestDB.sqlState(url, insert) == SQLState.uniqueViolation)
-            #expect(try await MigrationTestDB.sqlState(url, "UPDATE billing_events SET status = 'done'") == "23514")
-            #expect(try await MigrationTestDB.sqlState(url, "UPDATE billing_events SET outcome = 'maybe'") == "23514")
-            #expect(try await MigrationTestDB.sqlState(url, "UPDATE billing_events SET source = 'email'") == "23514")
-            #expect(try await MigrationTestDB.sqlState(url, "UPDATE billing_events SET status = 'processed', outcome = 'applied'") == nil)
+            #expect(try await MigrationTestDB.refusal(url, insert)?.isUniqueViolation == true)
+            #expect(try await MigrationTestDB.refusal(url, "UPDATE billing_events SET status = 'done'")?.isCheckViolation == true)
+            #expect(try await MigrationTestDB.refusal(url, "UPDATE billing_events SET outcome = 'maybe'")?.isCheckViolation == true)
+            #expect(try await MigrationTestDB.refusal(url, "UPDATE billing_events SET source = 'email'")?.isCheckViolation == true)
+            #expect(try await MigrationTestDB.refusal(url, "UPDATE billing_events SET status = 'processed', outcome = 'applied'") == nil)
         }
     }
 

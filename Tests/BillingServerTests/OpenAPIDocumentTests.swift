@@ -56,6 +56,16 @@ import Testing
         }
     }
 
+    /// The `Error` schema lists exactly the codes an error body can carry (`APIError.Code`).
+    @Test func errorSchemaListsEveryErrorCode() throws {
+        let yaml = OpenAPIDocument.yaml
+        let schema = try #require(yaml.range(of: "\n    Error:\n"))
+        let list = try #require(yaml.range(of: "enum: [", range: schema.upperBound..<yaml.endIndex))
+        let end = try #require(yaml.range(of: "]", range: list.upperBound..<yaml.endIndex))
+        let documented = yaml[list.upperBound..<end.lowerBound].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        #expect(documented.sorted() == APIError.Code.allCases.map(\.rawValue).sorted())
+    }
+
     /// `GET /openapi.yaml` serves the document as application/yaml, without a token.
     @Test func documentIsServed() async throws {
         try await TestApp.withApp { client, _ in

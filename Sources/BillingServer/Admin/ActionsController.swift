@@ -1,3 +1,4 @@
+import BillingPostgres
 import Hummingbird
 
 /// `GET /api/admin/actions` (SPEC §7): the audit trail, newest first, filtered by `client_id`
@@ -12,10 +13,10 @@ struct ActionsController: Sendable {
     func list(_ request: Request) async throws -> Response {
         let query = request.queryDictionary
         let page = try PageRequest(query)
-        var list = ListQuery(select: "SELECT x.id, to_jsonb(x)::text AS j FROM admin_actions x")
-        list.equals("x.client_id", query["client_id"])
-        list.equals("x.admin_id", query["admin_id"])
-        let result = try await db.transaction { [list] s in try list.run(page, in: s) }
+        let afterId = try page.afterId()
+        let result = try await db.transaction { s in
+            try AdminActionStore.page(clientId: query["client_id"], adminId: query["admin_id"], afterId: afterId, limit: page.limit, in: s)
+        }
         return result.response()
     }
 }

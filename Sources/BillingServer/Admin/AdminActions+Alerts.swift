@@ -11,25 +11,19 @@ extension AdminActions {
         try AdminRequest.storable(resolution, "resolution")
         guard let alertId = Int64(raw) else { throw APIError.notFound("no alert with id \(raw)") }
         return try await db.transaction { s in
-            guard let row = try s.query("""
-                SELECT client_id, alert_type, resolution, acknowledged_at IS NOT NULL AS acknowledged
-                FROM alert_logs WHERE id = \(alertId) FOR UPDATE
-                """).first
-            else { throw APIError.notFound("no alert with id \(alertId)") }
-            if row.bool("acknowledged") == true { throw APIError.conflict("alert \(alertId) is already acknowledged") }
-            let updated = try s.query("""
-                UPDATE alert_logs x SET acknowledged_at = now(), acknowledged_by = \(adminId), resolution = \(resolution)
-                WHERE x.id = \(alertId)
-                RETURNING to_jsonb(x)::text AS j, to_jsonb(x.acknowledged_at) #>> '{}' AS acknowledged_at
-                """).first
+            guard let alert = try AlertLogStore.lockForAcknowledgement(alertId: alertId, in: s) else {
+                throw APIError.notFound("no alert with id \(alertId)")
+            }
+            if alert.isAcknowledged { throw APIError.conflict("alert \(alertId) is already acknowledged") }
+            let updated = try AlertLogStore.acknowledge(alertId: alertId, by: adminId, resolution: resolution, in: s)
             try AuditLog.record(
-                adminId: adminId, clientId: row.string("client_id"), action: .acknowledgeAlert, reason: reason,
-                before: ["acknowledged_at": NSNull(), "acknowledged_by": NSNull(), "resolution": row.string("resolution") ?? NSNull()],
-                after: ["acknowledged_at": updated?.string("acknowledged_at").map(RowJSON.timestamp) ?? NSNull(),
+                adminId: adminId, clientId: alert.clientId, action: .acknowledgeAlert, reason: reason,
+                before: ["acknowledged_at": NSNull(), "acknowledged_by": NSNull(), "resolution": alert.resolution ?? NSNull()],
+                after: ["acknowledged_at": updated?.acknowledgedAt.map(RowJSON.timestamp) ?? NSNull(),
                         "acknowledged_by": adminId, "resolution": resolution],
-                extra: ["alert_id": alertId, "alert_type": row.string("alert_type") ?? NSNull()],
+                extra: ["alert_id": alertId, "alert_type": alert.alertType ?? NSNull()],
                 in: s)
-            return updated?.string("j")
+            return updated?.json
         }
     }
 

@@ -39,10 +39,10 @@ struct AdminActions: Sendable {
                                     before: before, after: after, extra: extra, in: s)
             }
             func apply(_ decision: BillingDecision) throws {
-                let acknowledged = try decision.acknowledgement == nil ? [] : ClientActionSQL.openGateAlertIds(clientId, in: s)
+                let acknowledged = try decision.acknowledgement == nil ? [] : AlertLogStore.openGateAlertIds(clientId: clientId, in: s)
                 try ClientStateStore.write(decision, in: s)
-                try audit(ClientActionSQL.snapshot(state.billing, state.controls),
-                          ClientActionSQL.snapshot(decision.billing, decision.controls),
+                try audit(AuditLog.billingFields(state.billing, state.controls),
+                          AuditLog.billingFields(decision.billing, decision.controls),
                           decision.acknowledgement == nil ? [:] : ["acknowledged_alert_ids": acknowledged])
                 result.decision = decision
             }
@@ -56,17 +56,17 @@ struct AdminActions: Sendable {
                 try apply(BillingStateMachine.resetPaymentAlert(billing: billing, controls: controls, adminId: adminId, now: now))
             case .pauseOutbound, .resumeOutbound:
                 let value = action == .pauseOutbound
-                try ClientActionSQL.setControl("outbound_paused", to: value, clientId: clientId, in: s)
+                try ClientActionStore.set(.outboundPaused, to: value, clientId: clientId, in: s)
                 try audit(["outbound_paused": controls.outboundPaused], ["outbound_paused": value])
             case .muteAlerts, .unmuteAlerts:
                 let value = action == .muteAlerts
-                try ClientActionSQL.setControl("ops_alerts_muted", to: value, clientId: clientId, in: s)
+                try ClientActionStore.set(.opsAlertsMuted, to: value, clientId: clientId, in: s)
                 try audit(["ops_alerts_muted": controls.opsAlertsMuted], ["ops_alerts_muted": value])
             case .completeOnboarding:
-                let (before, after) = try ClientActionSQL.completeOnboarding(clientId, in: s)
-                try audit(before, after)
+                let (before, after) = try ClientActionStore.completeOnboarding(clientId: clientId, in: s)
+                try audit(AuditLog.onboardingFields(before), AuditLog.onboardingFields(after))
             }
-            result.view = try ClientView.fetch(clientId, in: s)
+            result.view = try ClientViewStore.view(clientId: clientId, in: s)
             return result
         }
         if let decision = result.decision { metrics.record(decision: decision) }

@@ -71,10 +71,9 @@ struct AuthGuard: Sendable {
 
     /// 429 `too_many_requests` with `Retry-After` (seconds).
     static func tooManyRequests(retryAfter: Int64) -> Response {
-        JSONResponse.make(
-            status: .tooManyRequests,
-            object: ["error": ["code": "too_many_requests", "message": "too many failed authentications from this address; retry after \(retryAfter) s"]],
-            extraHeaders: [.retryAfter: String(retryAfter)])
+        let error = APIError(.tooManyRequests, code: .tooManyRequests,
+                             message: "too many failed authentications from this address; retry after \(retryAfter) s")
+        return JSONResponse.make(status: error.status, object: error.body, extraHeaders: [.retryAfter: String(retryAfter)])
     }
 }
 

@@ -11,13 +11,10 @@ struct AdminDatabase: Sendable {
     /// rolls the transaction back and reaches the caller unchanged.
     func transaction<T: Sendable>(_ body: @escaping @Sendable (PGSession) throws -> T) async throws -> T {
         do {
-            return try await pool.withTransaction { session in
-                try session.query("SET LOCAL TIME ZONE 'UTC'")
-                return try body(session)
-            }
+            return try await pool.withUTCTransaction(body)
         } catch let error as PostgresError where error.isConnectionFailure || error.kind == .poolClosed {
             throw APIError.unavailable
-        } catch let error as PostgresError where error.sqlState?.hasPrefix("22") == true {
+        } catch let error as PostgresError where error.isDataException {
             // Data exception (SQLSTATE class 22): input PostgreSQL cannot hold, such as a NUL
             // character in a text value or an out-of-range number. The caller's input, not ours.
             throw APIError.invalidRequest("the request holds a value the database cannot store: \(error.message)")

@@ -16,16 +16,17 @@ struct AlertsController: Sendable {
     func list(_ request: Request) async throws -> Response {
         let query = request.queryDictionary
         let page = try PageRequest(query)
-        var list = ListQuery(select: "SELECT x.id, to_jsonb(x)::text AS j FROM alert_logs x")
+        let acknowledged: AlertLogStore.Acknowledged
         switch query["acknowledged"] ?? "false" {
-        case "false": list.condition("x.acknowledged_at IS NULL")
-        case "true": list.condition("x.acknowledged_at IS NOT NULL")
-        case "any": break
+        case "false": acknowledged = .open
+        case "true": acknowledged = .acknowledged
+        case "any": acknowledged = .any
         default: throw APIError.invalidRequest("`acknowledged` must be true, false or any")
         }
-        list.equals("x.client_id", query["client_id"])
-        list.equals("x.alert_type", query["type"])
-        let result = try await db.transaction { [list] s in try list.run(page, in: s) }
+        let afterId = try page.afterId()
+        let result = try await db.transaction { s in
+            try AlertLogStore.page(acknowledged, clientId: query["client_id"], type: query["type"], afterId: afterId, limit: page.limit, in: s)
+        }
         return result.response()
     }
 

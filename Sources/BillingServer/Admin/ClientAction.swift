@@ -1,3 +1,5 @@
+import BillingPostgres
+
 /// The client actions of SPEC §7: `POST /api/admin/clients/:id/<rawValue>` with `{"reason"}`.
 /// The raw value is also the audit row's `action`.
 enum ClientAction: String, CaseIterable, Sendable {
@@ -11,7 +13,7 @@ enum ClientAction: String, CaseIterable, Sendable {
     case resetPaymentAlert = "reset-payment-alert"
 
     /// The audit action of the same name.
-    var auditAction: AuditLog.Action {
+    var auditAction: AuditAction {
         switch self {
         case .confirmPayment: .confirmPayment
         case .waive: .waive

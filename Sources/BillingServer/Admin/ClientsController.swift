@@ -26,7 +26,9 @@ struct ClientsController: Sendable {
         let query = request.queryDictionary
         let page = try PageRequest(query)
         let (status, gate) = try Self.filters(query)
-        let result = try await db.transaction { s in try ClientView.list(status: status, gate: gate, page: page, in: s) }
+        let result = try await db.transaction { s in
+            try ClientViewStore.page(status: status, gate: gate, afterId: page.after, limit: page.limit, in: s)
+        }
         return result.response(ClientView.object)
     }
 
@@ -42,7 +44,7 @@ struct ClientsController: Sendable {
     /// `GET /api/admin/clients/:id`.
     func show(_ context: AppContext) async throws -> Response {
         let clientId = try context.parameters.require("id")
-        let view = try await db.transaction { s in try ClientView.fetch(clientId, in: s) }
+        let view = try await db.transaction { s in try ClientViewStore.view(clientId: clientId, in: s) }
         guard let view else { throw APIError.notFound("no client with id \(clientId)") }
         return JSONResponse.make(status: .ok, object: ClientView.object(view))
     }
@@ -52,13 +54,11 @@ struct ClientsController: Sendable {
     func history(_ request: Request, context: AppContext) async throws -> Response {
         let clientId = try context.parameters.require("id")
         let page = try PageRequest(request.queryDictionary)
-        var list = ListQuery(select: "SELECT x.id, to_jsonb(x)::text AS j FROM billing_status_history x")
-        list.equals("x.client_id", clientId)
-        let result = try await db.transaction { [list] s in
-            guard try !s.query("SELECT 1 AS one FROM clients WHERE id = \(clientId)").isEmpty else {
+        let result = try await db.transaction { s in
+            guard try ClientViewStore.exists(clientId: clientId, in: s) else {
                 throw APIError.notFound("no client with id \(clientId)")
             }
-            return try list.run(page, in: s)
+            return try StatusHistoryStore.page(clientId: clientId, afterId: page.afterId(), limit: page.limit, in: s)
         }
         return result.response()
     }
@@ -73,20 +73,15 @@ struct ClientsController: Sendable {
         let clientId = try AdminRequest.required(body.id, "id", maxLength: 200)
         let name = try AdminRequest.required(body.business_name, "business_name", maxLength: 500)
         let view = try await db.transaction { s in
-            let inserted = try s.query("""
-                INSERT INTO clients (id, business_name) VALUES (\(clientId), \(name))
-                ON CONFLICT (id) DO NOTHING RETURNING id
-                """)
-            guard !inserted.isEmpty else { throw APIError.conflict("a client with id \(clientId) already exists") }
-            try s.query("INSERT INTO client_billing (client_id) VALUES (\(clientId))")
-            try s.query("INSERT INTO client_controls (client_id) VALUES (\(clientId))")
-            try s.query("INSERT INTO onboarding_states (client_id) VALUES (\(clientId))")
+            guard let created = try ClientStateStore.create(clientId: clientId, businessName: name, in: s) else {
+                throw APIError.conflict("a client with id \(clientId) already exists")
+            }
             try AuditLog.record(
                 adminId: adminId, clientId: clientId, action: .createClient, reason: reason, before: nil,
-                after: ["id": clientId, "business_name": name, "status": BillingStatus.pending.rawValue,
-                        "payment_source": PaymentSource.none.rawValue],
+                after: ["id": clientId, "business_name": name, "status": created.billing.status.rawValue,
+                        "payment_source": created.billing.paymentSource.rawValue],
                 in: s)
-            return try ClientView.fetch(clientId, in: s)
+            return try ClientViewStore.view(clientId: clientId, in: s)
         }
         return JSONResponse.make(status: .created, object: ClientView.object(view))
     }

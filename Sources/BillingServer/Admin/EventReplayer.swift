@@ -17,8 +17,7 @@ struct EventReplayer: Sendable {
         guard let record = try EventReplay.replay(stripeEventId: stripeEventId, handler: handler, now: now(), in: s) else {
             return nil
         }
-        let pruned = try s.query("SELECT body IS NULL AND payload IS NULL AS pruned FROM billing_events WHERE id = \(record.rowId)").first
-        if pruned?.bool("pruned") == true {
+        if try EventLogStore.isPruned(rowId: record.rowId, in: s) {
             throw APIError.conflict("the payload of \(stripeEventId) was pruned; the event cannot be replayed")
         }
         func fields(_ status: EventStatus, _ outcome: BillingOutcome?) -> [String: Any] {
@@ -30,14 +29,11 @@ struct EventReplayer: Sendable {
             adminId: adminId, clientId: record.clientId, action: .replayEvent, reason: reason,
             before: fields(record.statusBefore, record.outcomeBefore), after: fields(record.statusAfter, record.outcomeAfter),
             extra: extra, in: s)
-        let summary = RowJSON.text([
+        let summary: [String: Any] = [
             "status_before": record.statusBefore.rawValue, "outcome_before": record.outcomeBefore?.rawValue ?? NSNull(),
             "status_after": record.statusAfter.rawValue, "outcome_after": record.outcomeAfter?.rawValue ?? NSNull(),
             "error": record.error ?? NSNull(),
-        ])
-        return try s.query("""
-            SELECT (\(unsafeSQL: EventJSON.detail) || jsonb_build_object('replay', \(summary)::jsonb))::text AS j
-            FROM billing_events x WHERE x.id = \(record.rowId)
-            """).first?.string("j")
+        ]
+        return try EventLogStore.detail(rowId: record.rowId, adding: RowJSON.text(["replay": summary]), in: s)
     }
 }

@@ -18,23 +18,19 @@ struct EventsController: Sendable {
     func list(_ request: Request) async throws -> Response {
         let query = request.queryDictionary
         let page = try PageRequest(query)
-        if let status = query["status"], EventStatus(rawValue: status) == nil {
-            throw APIError.invalidRequest("`status` must be one of " + EventStatus.allCases.map(\.rawValue).joined(separator: ", "))
+        let status = try Self.statusFilter(query)
+        let afterId = try page.afterId()
+        let result = try await db.transaction { s in
+            try EventLogStore.page(status: status, type: query["type"], clientId: query["client_id"], afterId: afterId,
+                                   limit: page.limit, in: s)
         }
-        var list = ListQuery(select: "SELECT x.id, \(EventJSON.summary)::text AS j FROM billing_events x")
-        list.equals("x.status", query["status"])
-        list.equals("x.type", query["type"])
-        list.equals("x.client_id", query["client_id"])
-        let result = try await db.transaction { [list] s in try list.run(page, in: s) }
         return result.response()
     }
 
     /// `GET /api/admin/events/:id`: the event with its payload (`null` once pruned).
     func show(_ context: AppContext) async throws -> Response {
         let eventId = try context.parameters.require("id")
-        let event = try await db.transaction { s in
-            try s.query("SELECT \(unsafeSQL: EventJSON.detail)::text AS j FROM billing_events x WHERE x.stripe_event_id = \(eventId)").first?.string("j")
-        }
+        let event = try await db.transaction { s in try EventLogStore.detail(stripeEventId: eventId, in: s) }
         guard let event else { throw APIError.notFound("no event with id \(eventId)") }
         return RowJSON.response(event)
     }
@@ -46,5 +42,17 @@ struct EventsController: Sendable {
         let body = try await AdminRequest.decode(AdminRequest.Reason.self, from: request)
         let event = try await actions.replayEvent(id: try context.parameters.require("id"), adminId: adminId, reason: body.reason)
         return RowJSON.response(event)
+    }
+}
+
+extension EventsController {
+    /// The `status` filter of an event list; an unknown status is a 400.
+    static func statusFilter(_ query: [String: String]) throws -> EventStatus? {
+        try query["status"].map { raw in
+            guard let status = EventStatus(rawValue: raw) else {
+                throw APIError.invalidRequest("`status` must be one of " + EventStatus.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            return status
+        }
     }
 }

@@ -1,3 +1,4 @@
+import BillingPostgres
 import Foundation
 import Hummingbird
 
@@ -50,17 +51,16 @@ enum Cursor {
     }
 }
 
-/// One page of rows, each fetched as `(sort key, JSON text)`; `limit + 1` rows are fetched so
-/// that the presence of a next page is known without a count.
-struct Page: Sendable {
-    let rows: [(key: String, json: String)]
-    let limit: Int
+extension RowPage {
+    /// The cursor of the next page (`nil` on the last page).
+    var nextCursor: String? {
+        hasMore ? rows.last.map { Cursor.encode($0.key) } : nil
+    }
 
     /// `{"data":[…],"next_cursor":…|null}`, each row rendered by `render`.
     func response(_ render: (String?) -> [String: Any] = RowJSON.object) -> Response {
-        let shown = rows.prefix(limit)
-        let next: Any = rows.count > limit ? Cursor.encode(shown.last!.key) : NSNull()
-        return JSONResponse.make(status: .ok, object: ["data": shown.map { render($0.json) }, "next_cursor": next])
+        let next: Any = nextCursor ?? NSNull()
+        return JSONResponse.make(status: .ok, object: ["data": rows.map { render($0.json) }, "next_cursor": next])
     }
 }
 
@@ -70,16 +70,5 @@ extension Request {
         var out: [String: String] = [:]
         for (key, value) in uri.queryParameters { out[String(key)] = String(value) }
         return out
-    }
-}
-
-/// A SQL text with `$n` binds assembled piece by piece (for optional filters).
-struct SQLBuilder {
-    private(set) var binds: [String?] = []
-
-    /// Adds a bind and returns its placeholder.
-    mutating func bind(_ value: String?) -> String {
-        binds.append(value)
-        return "$\(binds.count)"
     }
 }

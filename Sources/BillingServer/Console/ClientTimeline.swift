@@ -66,28 +66,17 @@ struct ClientTimeline {
     }
 }
 
-extension ConsoleQueries {
-    /// What the client page's timeline needs: the history, the client's creation time, its admin
-    /// actions and alerts (through their client indexes), and the database's clock.
-    static func timeline(clientId: String, in s: PGSession) throws
-        -> (history: [StatusHistoryStore.Entry], createdAt: Double, markers: [SVGChart.Marker], now: Double)
-    {
-        let history = try StatusHistoryStore.latest(clientId: clientId, limit: 1000, in: s)
-        let clock = try s.query("""
-            SELECT extract(epoch FROM now())::float8 AS now,
-                   (SELECT extract(epoch FROM created_at)::float8 FROM clients WHERE id = \(clientId)) AS created
-            """).first
-        let markers = try s.query("""
-            (SELECT 'admin' AS kind, extract(epoch FROM created_at)::float8 AS at, action || ' by ' || admin_id AS label
-             FROM admin_actions WHERE client_id = \(clientId) ORDER BY id DESC LIMIT 100)
-            UNION ALL
-            (SELECT 'alert', extract(epoch FROM created_at)::float8, alert_type || ' ' || severity || ': ' || message
-             FROM alert_logs WHERE client_id = \(clientId) ORDER BY id DESC LIMIT 100)
-            """).rows.compactMap { r -> SVGChart.Marker? in
-            guard let kind = r.string("kind").flatMap(SVGChart.Marker.Kind.init(rawValue:)), let at = r.double("at") else { return nil }
-            return SVGChart.Marker(at: at, kind: kind, label: r.string("label") ?? "")
+extension ClientTimeline {
+    /// The timeline of what `ClientTimelineStore` read; `current` is the client's status now.
+    init(_ read: ClientTimelineStore.Timeline, current: String) {
+        let now = read.now ?? Date().timeIntervalSince1970
+        let markers = read.markers.map { m -> SVGChart.Marker in
+            let kind: SVGChart.Marker.Kind = switch m.kind {
+            case .admin: .admin
+            case .alert: .alert
+            }
+            return SVGChart.Marker(at: m.at, kind: kind, label: m.label)
         }
-        let now = clock?.double("now") ?? Date().timeIntervalSince1970
-        return (history, clock?.double("created") ?? now, markers, now)
+        self.init(history: read.history, current: current, createdAt: read.createdAt ?? now, markers: markers, now: now)
     }
 }

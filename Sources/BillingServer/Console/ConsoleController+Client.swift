@@ -28,19 +28,11 @@ extension ConsoleController {
     func client(_ request: Request, _ context: AppContext) async throws -> Response {
         let clientId = try context.parameters.require("id")
         let data = try await db.transaction { s in
-            (view: try ClientView.fetch(clientId, in: s),
-             alerts: try ConsoleQueries.texts(s.query("""
-                SELECT to_jsonb(x)::text AS j FROM alert_logs x WHERE x.client_id = \(clientId)
-                ORDER BY (x.acknowledged_at IS NULL) DESC, x.id DESC LIMIT 20
-                """)),
-             events: try ConsoleQueries.texts(s.query("""
-                SELECT \(unsafeSQL: EventJSON.summary)::text AS j FROM billing_events x WHERE x.client_id = \(clientId)
-                ORDER BY x.stripe_created_at DESC, x.id DESC LIMIT 20
-                """)),
-             audit: try ConsoleQueries.texts(s.query("""
-                SELECT to_jsonb(x)::text AS j FROM admin_actions x WHERE x.client_id = \(clientId) ORDER BY x.id DESC LIMIT 20
-                """)),
-             timeline: try ConsoleQueries.timeline(clientId: clientId, in: s))
+            (view: try ClientViewStore.view(clientId: clientId, in: s),
+             alerts: try AlertLogStore.latest(clientId: clientId, limit: 20, in: s),
+             events: try EventLogStore.latest(clientId: clientId, limit: 20, in: s),
+             audit: try AdminActionStore.latest(clientId: clientId, limit: 20, in: s),
+             timeline: try ClientTimelineStore.read(clientId: clientId, historyLimit: 1000, markerLimit: 100, in: s))
         }
         guard let viewText = data.view else { throw APIError.notFound("no client with id \(clientId)") }
         let v = RowReader(ClientView.object(viewText))
@@ -71,16 +63,14 @@ extension ConsoleController {
                 LabelValue(label: "Completed", value: o.time("completed_at") ?? "—"),
             ],
             actions: Self.actionForms(clientId: clientId, controls: c, onboarding: o),
-            alerts: data.alerts.map { Self.alertRow(RowJSON.object($0)) },
-            events: data.events.map { Self.eventRow(RowJSON.object($0)) },
+            alerts: data.alerts.map { Self.alertRow(RowJSON.object($0.json)) },
+            events: data.events.map { Self.eventRow(RowJSON.object($0.json)) },
             audit: data.audit.map { a in
-                let r = RowReader(RowJSON.object(a))
+                let r = RowReader(RowJSON.object(a.json))
                 return AuditRow(createdAt: r.time("created_at") ?? "", adminId: r.text("admin_id") ?? "",
                                 action: r.text("action") ?? "", reason: r.text("reason") ?? "")
             },
-            timeline: ClientTimeline(
-                history: data.timeline.history, current: b.text("status") ?? "PENDING", createdAt: data.timeline.createdAt,
-                markers: data.timeline.markers, now: data.timeline.now))
+            timeline: ClientTimeline(data.timeline, current: b.text("status") ?? "PENDING"))
         let done = request.uri.queryParameters["done"].flatMap { ClientAction(rawValue: String($0)) }
         return page("client", "Client " + clientId, context, flash: done.map { "\(Self.label($0)) done." }, body: body)
     }

@@ -24,11 +24,13 @@ extension ConsoleController {
         let query = request.queryDictionary.filter { !$0.value.isEmpty }
         let page = try PageRequest(query)
         let (status, gate) = try ClientsController.filters(query)
-        let result = try await db.transaction { s in try ClientView.list(status: status, gate: gate, page: page, in: s) }
-        let rows = result.rows.prefix(page.limit).map { Self.clientRow(ClientView.object($0.json)) }
-        let next = result.rows.count > page.limit ? result.rows.prefix(page.limit).last.map { last in
-            ConsoleURL.make("/console/clients", [("status", status?.rawValue), ("gate", gate?.rawValue), ("cursor", Cursor.encode(last.key))])
-        } : nil
+        let result = try await db.transaction { s in
+            try ClientViewStore.page(status: status, gate: gate, afterId: page.after, limit: page.limit, in: s)
+        }
+        let rows = result.rows.map { Self.clientRow(ClientView.object($0.json)) }
+        let next = result.nextCursor.map { cursor in
+            ConsoleURL.make("/console/clients", [("status", status?.rawValue), ("gate", gate?.rawValue), ("cursor", cursor)])
+        }
         let body = ClientsBody(
             statuses: FilterOption.list(BillingStatus.allCases.map(\.rawValue), current: status?.rawValue),
             gates: FilterOption.list(PaymentGate.allCases.map(\.rawValue), current: gate?.rawValue),

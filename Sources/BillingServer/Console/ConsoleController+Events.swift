@@ -1,5 +1,6 @@
 import BillingCore
 import BillingPostgres
+import Foundation
 import Hummingbird
 
 /// The events list, one event with its payload, and the replay form.
@@ -29,23 +30,20 @@ extension ConsoleController {
     func events(_ request: Request, _ context: AppContext) async throws -> Response {
         let query = request.queryDictionary.filter { !$0.value.isEmpty }
         let page = try PageRequest(query)
-        if let status = query["status"], EventStatus(rawValue: status) == nil {
-            throw APIError.invalidRequest("`status` must be one of " + EventStatus.allCases.map(\.rawValue).joined(separator: ", "))
+        let status = try EventsController.statusFilter(query)
+        let afterId = try page.afterId()
+        let result = try await db.transaction { s in
+            try EventLogStore.page(status: status, type: query["type"], clientId: query["client_id"], afterId: afterId,
+                                   limit: page.limit, in: s)
         }
-        var list = ListQuery(select: "SELECT x.id, \(EventJSON.summary)::text AS j FROM billing_events x")
-        list.equals("x.status", query["status"])
-        list.equals("x.type", query["type"])
-        list.equals("x.client_id", query["client_id"])
-        let result = try await db.transaction { [list] s in try list.run(page, in: s) }
-        let shown = result.rows.prefix(page.limit)
-        let next = result.rows.count > page.limit ? shown.last.map { last in
+        let next = result.nextCursor.map { cursor in
             ConsoleURL.make("/console/events", [("status", query["status"]), ("type", query["type"]),
-                                                ("client_id", query["client_id"]), ("cursor", Cursor.encode(last.key))])
-        } : nil
+                                                ("client_id", query["client_id"]), ("cursor", cursor)])
+        }
         let body = EventsBody(
             statuses: FilterOption.list(EventStatus.allCases.map(\.rawValue), current: query["status"]),
             type: query["type"] ?? "", clientId: query["client_id"] ?? "",
-            rows: shown.map { Self.eventRow(RowJSON.object($0.json)) }, next: next)
+            rows: result.rows.map { Self.eventRow(RowJSON.object($0.json)) }, next: next)
         return self.page("events", "Events", context, body: body)
     }
 
@@ -58,9 +56,7 @@ extension ConsoleController {
     /// `GET /console/events/:id`: the event's columns and its payload, pretty-printed.
     func event(_ request: Request, _ context: AppContext) async throws -> Response {
         let eventId = try context.parameters.require("id")
-        let text = try await db.transaction { s in
-            try s.query("SELECT \(unsafeSQL: EventJSON.detail)::text AS j FROM billing_events x WHERE x.stripe_event_id = \(eventId)").first?.string("j")
-        }
+        let text = try await db.transaction { s in try EventLogStore.detail(stripeEventId: eventId, in: s) }
         guard let text else { throw APIError.notFound("no event with id \(eventId)") }
         let row = RowJSON.object(text)
         let r = RowReader(row)
@@ -71,7 +67,7 @@ extension ConsoleController {
             return LabelValue(label: name, value: value ?? "—")
         }
         let flash = request.uri.queryParameters["done"] == "replay" ? "Event replayed." : nil
-        let body = EventBody(fields: fields, payload: ConsoleQueries.pretty(row["payload"]),
+        let body = EventBody(fields: fields, payload: Self.prettyJSON(row["payload"]),
                              post: "/console/events/" + ConsoleURL.segment(eventId) + "/replay")
         return page("event", "Event " + eventId, context, flash: flash, body: body)
     }
@@ -83,5 +79,15 @@ extension ConsoleController {
         let eventId = try context.parameters.require("id")
         _ = try await actions.replayEvent(id: eventId, adminId: session.adminId, reason: form["reason"])
         return ConsoleRenderer.redirect(ConsoleURL.make("/console/events/" + ConsoleURL.segment(eventId), [("done", "replay")]))
+    }
+}
+
+extension ConsoleController {
+    /// A payload as indented JSON text with sorted keys (escaped by the template when shown).
+    static func prettyJSON(_ payload: Any?) -> String? {
+        guard let payload, !(payload is NSNull),
+              let data = try? JSONSerialization.data(withJSONObject: payload, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        else { return nil }
+        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -15,7 +15,11 @@ extension ConsoleController {
     /// `GET /console`: clients per status, events per status, the charts (events per hour, queue and
     /// lag, unmatched events, gate changes per day), failed events, alerts of the last 24 h.
     func overview(_ context: AppContext) async throws -> Response {
-        let o = try await db.transaction { s in try ConsoleQueries.overview(in: s) }
+        let o = try await db.transaction { s in
+            try OverviewStore.read(failedLimit: 20, chartStarts: { now in
+                (OverviewCharts.firstHour(now: now), OverviewCharts.firstDay(now: now))
+            }, in: s)
+        }
         let body = OverviewBody(
             clientStatuses: BillingStatus.allCases.map {
                 CountLink(label: $0.rawValue, count: String(o.clientsPerStatus[$0.rawValue] ?? 0),
@@ -27,7 +31,7 @@ extension ConsoleController {
                                  href: ConsoleURL.make("/console/events", [("status", $0.rawValue)]))
             },
             storedEstimate: o.storedEstimate,
-            failed: o.failedJSON.map { Self.eventRow(RowJSON.object($0)) },
+            failed: o.failedEvents.map { Self.eventRow(RowJSON.object($0.json)) },
             alertsLastDay: o.alertsLastDay, openAlerts: o.openAlerts, charts: OverviewCharts(o))
         return page("overview", "Overview", context, body: body)
     }
@@ -61,19 +65,14 @@ extension ConsoleController {
     func alerts(_ request: Request, _ context: AppContext) async throws -> Response {
         let query = request.queryDictionary.filter { !$0.value.isEmpty }
         let page = try PageRequest(query)
-        var list = ListQuery(select: "SELECT x.id, to_jsonb(x)::text AS j FROM alert_logs x")
-        list.condition("x.acknowledged_at IS NULL")
-        let (open, done) = try await db.transaction { [list] s in
-            (try list.run(page, in: s),
-             ConsoleQueries.texts(try s.query("""
-                SELECT to_jsonb(x)::text AS j FROM alert_logs x WHERE x.acknowledged_at IS NOT NULL
-                ORDER BY x.acknowledged_at DESC, x.id DESC LIMIT 20
-                """)))
+        let afterId = try page.afterId()
+        let (open, done) = try await db.transaction { s in
+            (try AlertLogStore.page(.open, clientId: nil, type: nil, afterId: afterId, limit: page.limit, in: s),
+             try AlertLogStore.recentlyAcknowledged(limit: 20, in: s))
         }
-        let shown = open.rows.prefix(page.limit)
-        let next = open.rows.count > page.limit ? shown.last.map { ConsoleURL.make("/console/alerts", [("cursor", Cursor.encode($0.key))]) } : nil
-        let body = AlertsBody(open: shown.map { Self.alertRow(RowJSON.object($0.json)) },
-                              acknowledged: done.map { Self.alertRow(RowJSON.object($0)) }, next: next)
+        let next = open.nextCursor.map { ConsoleURL.make("/console/alerts", [("cursor", $0)]) }
+        let body = AlertsBody(open: open.rows.map { Self.alertRow(RowJSON.object($0.json)) },
+                              acknowledged: done.map { Self.alertRow(RowJSON.object($0.json)) }, next: next)
         let flash = request.uri.queryParameters["done"].flatMap { Int64(String($0)) }.map { "Alert \($0) acknowledged." }
         return self.page("alerts", "Alerts", context, flash: flash, body: body)
     }

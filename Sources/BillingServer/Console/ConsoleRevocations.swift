@@ -12,7 +12,7 @@ struct ConsoleRevocations: Sendable {
         let id = session.sessionId
         do {
             return try await pool.withConnection { s in
-                try !s.query("SELECT 1 AS revoked FROM console_revoked_sessions WHERE session_id = \(id)").isEmpty
+                try ConsoleSessionStore.isRevoked(sessionId: id, in: s)
             }
         } catch {
             throw APIError.unavailable
@@ -24,12 +24,7 @@ struct ConsoleRevocations: Sendable {
         let (id, admin, expires) = (session.sessionId, session.adminId, session.expiresAt)
         do {
             try await pool.withTransaction { s in
-                try s.query("""
-                    INSERT INTO console_revoked_sessions (session_id, admin_id, expires_at)
-                    VALUES (\(id), \(admin), to_timestamp(\(expires)))
-                    ON CONFLICT (session_id) DO NOTHING
-                    """)
-                try s.query("DELETE FROM console_revoked_sessions WHERE expires_at < now()")
+                try ConsoleSessionStore.revoke(sessionId: id, adminId: admin, expiresAt: expires, in: s)
             }
         } catch {
             throw APIError.unavailable

@@ -17,7 +17,7 @@ struct OverviewCharts {
     let gateChart: SVGChart
     let days: [DayRow]
 
-    init(_ o: ConsoleQueries.Overview) {
+    init(_ o: OverviewStore.Overview) {
         let firstHour = Self.firstHour(now: o.now)
         let counts = Dictionary(o.hourly.map { ($0.hour, $0.counts) }, uniquingKeysWith: { a, _ in a })
         hours = (0..<24).map { i in
