@@ -1,3 +1,5 @@
+import BillingCore
+
 /// The append-only `admin_actions` audit trail (SPEC §3, §7): one row per mutation of the admin
 /// API and the console, per `ingest` run (admin `importer`) and per client `reconcile --apply`
 /// repairs (admin `reconciler`); and its reading for the admin API and the console.

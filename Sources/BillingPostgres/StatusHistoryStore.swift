@@ -44,7 +44,7 @@ public enum StatusHistoryStore {
         init(_ cause: GateChangeCause) {
             switch cause {
             case .stripeEvent(let id, let type): kind = "event"; eventId = id; eventType = type
-            case .adminAction(let name, let admin): kind = "admin"; adminId = admin; action = name
+            case .adminAction(let name, let admin): kind = "admin"; adminId = admin; action = name.rawValue
             case .reconcile(let subscription, _): kind = "reconcile"; subscriptionId = subscription
             }
         }

@@ -10,7 +10,7 @@ extension BillingStateMachine {
     public static func confirmPayment(
         billing: ClientBilling, controls: ClientControls, adminId: String, now: Int64
     ) -> BillingDecision {
-        openGateByOperator(billing: billing, controls: controls, source: .manual, action: "confirm-payment",
+        openGateByOperator(billing: billing, controls: controls, source: .manual, action: .confirmPayment,
                            adminId: adminId, now: now)
     }
 
@@ -18,7 +18,7 @@ extension BillingStateMachine {
     public static func waive(
         billing: ClientBilling, controls: ClientControls, adminId: String, now: Int64
     ) -> BillingDecision {
-        openGateByOperator(billing: billing, controls: controls, source: .waived, action: "waive",
+        openGateByOperator(billing: billing, controls: controls, source: .waived, action: .waive,
                            adminId: adminId, now: now)
     }
 
@@ -29,7 +29,7 @@ extension BillingStateMachine {
     ) -> BillingDecision {
         var draft = DecisionDraft(
             billing: billing, controls: controls, now: now,
-            cause: .adminAction(action: "reset-payment-alert", adminId: adminId))
+            cause: .adminAction(action: .resetPaymentAlert, adminId: adminId))
         draft.controls.paymentGateAlertedStates = []
         draft.controls.paymentGateAlertedAt = nil
         return draft.finish(.evaluated)
@@ -54,7 +54,7 @@ extension BillingStateMachine {
     }
 
     private static func openGateByOperator(
-        billing: ClientBilling, controls: ClientControls, source: PaymentSource, action: String, adminId: String,
+        billing: ClientBilling, controls: ClientControls, source: PaymentSource, action: AuditAction, adminId: String,
         now: Int64
     ) -> BillingDecision {
         let cause = GateChangeCause.adminAction(action: action, adminId: adminId)

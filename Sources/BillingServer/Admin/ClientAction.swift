@@ -1,3 +1,4 @@
+import BillingCore
 import BillingPostgres
 
 /// The client actions of SPEC §7: `POST /api/admin/clients/:id/<rawValue>` with `{"reason"}`.

@@ -1,6 +1,7 @@
 /// What an `admin_actions` row records (`admin_actions.action`, SPEC §7, §8): one name per
 /// mutation of the admin API and the console, and one per operator job. The raw value is the
 /// stored text; the client actions' values are also their paths (`POST …/clients/:id/<value>`).
+/// In the core because the operator's decisions name it (`GateChangeCause.adminAction`).
 public enum AuditAction: String, Sendable, Hashable, CaseIterable {
     /// `POST /api/admin/clients`.
     case createClient = "create-client"
