@@ -81,8 +81,7 @@ public struct EventProcessorService: Service {
                 if listener == nil { listener = try await PGConnection.connect(pool.url) }
                 let wait = pollIntervalMilliseconds
                 let woken = try await listener!.withSession { session in
-                    try session.query("LISTEN \(unsafeSQL: EventLogStore.channel)")
-                    return try session.waitForNotifications(timeoutMilliseconds: wait).count
+                    try EventQueue.waitForDueEvents(timeoutMilliseconds: wait, in: session)
                 }
                 if woken > 0, gatherMilliseconds > 0 { try? await Task.sleep(for: .milliseconds(gatherMilliseconds)) }
             } catch {
