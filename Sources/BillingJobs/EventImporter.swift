@@ -6,9 +6,9 @@ import StripeJSON
 /// `billing-worker ingest FILE|-` (SPEC §8, §10): stores exported events — one event, or a
 /// Stripe list object `{"object":"list","data":[…]}` — with source `import`.
 ///
-/// Each entry is validated like a webhook body (`EventEnvelope(decoding:)`: a snapshot event
-/// with string `id` and `type` and integer `created`; thin events are invalid) and stored
-/// byte for byte. An id already stored is a duplicate and changes nothing. Everything the run
+/// Each entry is validated like a webhook body (what `EventEnvelope(decoding:)` answers: a
+/// snapshot event with string `id` and `type` and integer `created`; thin events are invalid),
+/// in the one pass that reads the input, and stored byte for byte. An id already stored is a duplicate and changes nothing. Everything the run
 /// stores, and its one `admin_actions` row (admin `importer`, action `ingest`), commit in one
 /// transaction.
 public struct EventImporter: Sendable {
@@ -34,13 +34,13 @@ public struct EventImporter: Sendable {
         let parsed = Self.entries(of: input)
         var valid: [(index: Int, event: IncomingEvent)] = []
         var invalid = parsed.invalid
-        for (index, range) in parsed.entries {
-            do {
-                let envelope = try EventEnvelope(decoding: input[range])
-                let payload = String(decoding: input[range], as: UTF8.self)
-                valid.append((index, IncomingEvent(envelope: envelope, payload: payload, source: .import)))
-            } catch {
-                invalid.append(IngestReport.Invalid(index: index, reason: error.message))
+        for entry in parsed.entries {
+            switch entry.event {
+            case .success(let envelope):
+                let payload = String(decoding: input[entry.range], as: UTF8.self)
+                valid.append((entry.index, IncomingEvent(envelope: envelope, payload: payload, source: .import)))
+            case .failure(let error):
+                invalid.append(IngestReport.Invalid(index: entry.index, reason: error.message))
             }
         }
         let total = parsed.entries.count + parsed.invalid.count
@@ -74,20 +74,27 @@ public struct EventImporter: Sendable {
         }
     }
 
-    /// The input's entries (index → byte range), and the entries invalid before decoding.
-    /// The input is read once (`StripeList`): validated, and a list split into its elements.
-    static func entries(of input: [UInt8]) -> (entries: [(Int, Range<Int>)], invalid: [IngestReport.Invalid]) {
+    /// One entry of the input: its index (0 for a single event), its bytes, and the event read from them.
+    struct Entry {
+        var index: Int
+        var range: Range<Int>
+        var event: Result<EventEnvelope, BillingCoreError>
+    }
+
+    /// The input's entries, and the entries invalid before decoding. The input is read once
+    /// (`StripeList`): validated, a list split into its elements, and each event's envelope decoded.
+    static func entries(of input: [UInt8]) -> (entries: [Entry], invalid: [IngestReport.Invalid]) {
         guard let top = StripeList.read(input) else {
             return ([], [.init(index: 0, reason: "the input is not valid JSON")])
         }
         guard top.isObject else {
             return ([], [.init(index: 0, reason: "the input is neither a Stripe event nor a Stripe list object")])
         }
-        guard top.object == "list" else { return ([(0, 0..<input.count)], []) }
+        if let event = top.event { return ([Entry(index: 0, range: 0..<input.count, event: event)], []) }
         guard let data = top.data else {
             return ([], [.init(index: 0, reason: "the list object has no \"data\" array")])
         }
-        return (Array(data.map(\.range).enumerated()), [])
+        return (data.enumerated().map { Entry(index: $0.offset, range: $0.element.range, event: $0.element.event) }, [])
     }
 }
 

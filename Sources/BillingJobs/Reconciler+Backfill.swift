@@ -21,12 +21,12 @@ extension Reconciler {
             progress("reconcile: back-fill listed \(count) events")
         }
         var events: [IncomingEvent] = []
-        for object in listed {
-            guard let envelope = try? EventEnvelope(decoding: object.json) else {
-                progress("reconcile: back-fill skipped \(object.id): not a Stripe snapshot event")
+        for element in listed {
+            guard case .success(let envelope) = element.envelope else {
+                progress("reconcile: back-fill skipped \(element.id): not a Stripe snapshot event")
                 continue
             }
-            events.append(IncomingEvent(envelope: envelope, payload: String(decoding: object.json, as: UTF8.self), source: .backfill))
+            events.append(IncomingEvent(envelope: envelope, payload: String(decoding: element.json, as: UTF8.self), source: .backfill))
         }
         let toStore = events
         let stored = try await pool.withTransaction { try EventLogStore.insertUndelivered(toStore, in: $0) }.count

@@ -36,20 +36,3 @@ public enum EventLogStore {
     /// The NOTIFY channel that wakes processors when an event becomes due.
     public static let channel = "billing_events"
 }
-
-extension PGQuery {
-    /// Appends one `billing_events` row of `event` as binds and returns its `VALUES` tuple
-    /// (status `received`), for the multi-row inserts of webhook ingest and of import/back-fill.
-    /// - Parameters:
-    ///   - deliveries: the row's `delivery_count` (webhook deliveries only).
-    ///   - livemode: the value to store for `livemode`.
-    mutating func appendEventRow(_ event: IncomingEvent, deliveries: Int, livemode: Bool?) -> String {
-        let e = event.envelope
-        let base = binds.count
-        binds += [e.id, e.type, e.apiVersion, livemode.map { $0 ? "t" : "f" }, String(e.created), event.payload,
-                  event.source.rawValue, String(deliveries), e.objectId, e.customerId, e.subscriptionId]
-        let p = (1...11).map { "$\(base + $0)" }
-        return "(\(p[0]), \(p[1]), \(p[2]), \(p[3])::boolean, to_timestamp(\(p[4])::bigint), \(p[5]), 'received', "
-            + "\(p[6]), \(p[7])::int, \(p[8]), \(p[9]), \(p[10]))"
-    }
-}

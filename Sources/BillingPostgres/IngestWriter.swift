@@ -23,7 +23,7 @@ public final class IngestWriter: Sendable {
         let continuation: CheckedContinuation<StoreResult, any Error>
     }
     /// One distinct event of a batch and how many webhook deliveries of it the batch holds.
-    private typealias Row = (event: IncomingEvent, deliveries: Int)
+    private typealias Row = NewEventRow
     private struct State {
         var queue: [Pending] = []
         var flushing = 0
@@ -91,7 +91,7 @@ public final class IngestWriter: Sendable {
         let rows: [Row] = order.map { id in
             let members = groups[id]!
             let deliveries = members.filter { batch[$0].event.source == .webhook }.count
-            return (batch[members[0]].event, deliveries)
+            return Row(event: batch[members[0]].event, deliveries: deliveries)
         }
         do {
             try await write(rows, batch: batch, groups: groups)
@@ -115,7 +115,7 @@ public final class IngestWriter: Sendable {
     /// lock on a row it is settling — so new events are never held up by processing. Throws
     /// (answering nobody) only when the first transaction fails.
     private func write(_ rows: [Row], batch: [Pending], groups: [String: [Int]]) async throws {
-        let inserted = try await pool.withConnection { session in try Self.insert(rows, in: session) }
+        let inserted = try await pool.withConnection { session in try EventLogStore.insert(rows, in: session) }
         var redelivered: [Row] = []
         for row in rows {
             let id = row.event.envelope.id
@@ -158,28 +158,5 @@ public final class IngestWriter: Sendable {
             FROM unnest(\(ids)::text[], \(counts)::int[]) AS v(stripe_event_id, n)
             WHERE e.stripe_event_id = v.stripe_event_id AND e.id IN (SELECT id FROM locked)
             """)
-    }
-
-    /// One statement, hence one transaction and one commit, for the whole batch. Returns the ids inserted.
-    private static func insert(_ rows: [Row], in session: PGSession) throws -> Set<String> {
-        var query = PGQuery(unsafeSQL: "")
-        var values: [String] = []
-        values.reserveCapacity(rows.count)
-        for (event, deliveries) in rows {
-            values.append(query.appendEventRow(event, deliveries: deliveries, livemode: event.envelope.livemode))
-        }
-        query.sql = """
-            WITH ins AS (
-              INSERT INTO billing_events (stripe_event_id, type, api_version, livemode, stripe_created_at, body,
-                                          status, source, delivery_count, stripe_object_id, stripe_customer_id,
-                                          stripe_subscription_id)
-              VALUES \(values.joined(separator: ", "))
-              ON CONFLICT (stripe_event_id) DO NOTHING
-              RETURNING stripe_event_id
-            )
-            SELECT stripe_event_id, pg_notify('\(EventLogStore.channel)', '') AS notified FROM ins
-            """
-        let result = try session.prepared("ingest_batch_\(rows.count)", query)
-        return Set(result.rows.compactMap { $0.string("stripe_event_id") })
     }
 }

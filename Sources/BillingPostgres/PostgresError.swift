@@ -45,6 +45,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
 public enum SQLState {
     /// Class 22, data exception: a value PostgreSQL cannot hold (a NUL in text, a number out of range).
     public static let dataExceptionClass = "22"
+    public static let notNullViolation = "23502"
     public static let uniqueViolation = "23505"
     public static let foreignKeyViolation = "23503"
     public static let checkViolation = "23514"
@@ -67,6 +68,8 @@ extension PostgresError {
     public var isUniqueViolation: Bool { sqlState == SQLState.uniqueViolation }
     /// A foreign key refused the row: the referenced row does not exist (23503).
     public var isForeignKeyViolation: Bool { sqlState == SQLState.foreignKeyViolation }
+    /// A `NOT NULL` constraint refused the row (23502).
+    public var isNotNullViolation: Bool { sqlState == SQLState.notNullViolation }
     /// A `CHECK` constraint refused the row (23514).
     public var isCheckViolation: Bool { sqlState == SQLState.checkViolation }
     /// The role lacks the privilege the statement needs (42501).

@@ -48,15 +48,12 @@ public enum JobTest {
         _ = try await pool.withTransaction { try EventLogStore.insertUndelivered(events, in: $0) }
     }
 
-    /// Inserts a minimal `invoice.created` event as a webhook delivery would leave it: `received`, due now.
+    /// Stores a minimal `invoice.created` event as a first webhook delivery leaves it (through the
+    /// one insert of event rows): `received`, due now, `delivery_count` 1.
     public static func insertReceivedEvent(_ pool: PGPool, id: String) async throws {
         let body = #"{"id":"\#(id)","object":"event","type":"invoice.created","created":1750000000,"api_version":"2025-03-31.basil","livemode":false,"data":{"object":{"id":"in_1","object":"invoice","customer":"cus_1"}}}"#
-        _ = try await pool.withConnection { s in
-            try s.query("""
-                INSERT INTO billing_events (stripe_event_id, type, stripe_created_at, payload, status, source, delivery_count)
-                VALUES (\(id), 'invoice.created', to_timestamp(1750000000), \(body)::jsonb, 'received', 'webhook', 1)
-                """)
-        }
+        let event = IncomingEvent(envelope: try EventEnvelope(decoding: Array(body.utf8)), payload: body, source: .webhook)
+        _ = try await pool.withTransaction { try EventLogStore.insert([NewEventRow(event: event, deliveries: 1)], in: $0) }
     }
 
     /// One batch of `queue` with `handler`, at time 0.

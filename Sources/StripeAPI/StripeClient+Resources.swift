@@ -15,6 +15,24 @@ public struct StripeObject: Sendable, Hashable {
     }
 }
 
+/// One element of a `GET /v1/events` page: its bytes as Stripe sent them, and the event read from
+/// them in the same pass as the page (no element is parsed twice).
+public struct ListedEvent: Sendable, Hashable {
+    /// The element's `id` (`evt_…`), the page's cursor.
+    public var id: String
+    /// The element's JSON, byte for byte.
+    public var json: [UInt8]
+    /// The element's envelope, or why it is not a Stripe snapshot event (`invalid_payload`, as
+    /// `EventEnvelope(decoding:)` would say).
+    public var envelope: Result<EventEnvelope, BillingCoreError>
+
+    public init(id: String, json: [UInt8], envelope: Result<EventEnvelope, BillingCoreError>) {
+        self.id = id
+        self.json = json
+        self.envelope = envelope
+    }
+}
+
 /// A subscription fetched by id: decoded once, kept byte for byte, with the time it was fetched
 /// (the watermark of `reconcile --apply`).
 public struct FetchedSubscription: Sendable, Hashable {
@@ -55,19 +73,19 @@ extension StripeClient {
     ///   - onPage: called after each page with the number of events so far (progress).
     public func events(
         types: [String], createdGte: Int64, onPage: @Sendable (Int) -> Void = { _ in }
-    ) async throws -> [StripeObject] {
+    ) async throws -> [ListedEvent] {
         var query = types.map { ("types[]", $0) }
         query.append(("created[gte]", String(createdGte)))
         return try await list("/v1/events", query: query, onPage: onPage)
     }
 
-    /// Every object of a list endpoint, following `has_more` with `starting_after=<last id>`.
+    /// Every event of a list endpoint of events, following `has_more` with `starting_after=<last id>`.
     /// - Parameters:
     ///   - pageSize: Stripe's `limit`, 1–100.
     public func list(
         _ path: String, query: [(String, String)], pageSize: Int = 100, onPage: @Sendable (Int) -> Void = { _ in }
-    ) async throws -> [StripeObject] {
-        var all: [StripeObject] = []
+    ) async throws -> [ListedEvent] {
+        var all: [ListedEvent] = []
         var cursor: String?
         while true {
             var pageQuery = query + [("limit", String(min(max(pageSize, 1), 100)))]
@@ -82,27 +100,27 @@ extension StripeClient {
     }
 }
 
-/// One page of a Stripe list: `{"object":"list","data":[…],"has_more":…}`.
+/// One page of a Stripe list of events: `{"object":"list","data":[…],"has_more":…}`.
 struct StripeListPage {
-    var objects: [StripeObject]
+    var objects: [ListedEvent]
     var hasMore: Bool
 
     init(parsing body: [UInt8], path: String) throws {
         func invalid(_ why: String) -> StripeAPIError {
             StripeAPIError(.invalidResponse, "\(path) answered a page that is not a Stripe list: \(why)")
         }
-        // One pass over the page: validated, split into elements, each element's id read.
+        // One pass over the page: validated, split into elements, each element's id and envelope read.
         guard let top = StripeList.read(body), top.isObject else {
             throw invalid("not a JSON object")
         }
         guard top.object == "list", let data = top.data else {
             throw invalid("no \"object\": \"list\" with a \"data\" array")
         }
-        var objects: [StripeObject] = []
+        var objects: [ListedEvent] = []
         objects.reserveCapacity(data.count)
         for element in data {
             guard let id = element.id else { throw invalid("an element has no string id") }
-            objects.append(StripeObject(id: id, json: Array(body[element.range])))
+            objects.append(ListedEvent(id: id, json: Array(body[element.range]), envelope: element.event))
         }
         self.objects = objects
         self.hasMore = top.hasMore ?? false

@@ -61,14 +61,35 @@ public struct EventEnvelope: Sendable, Hashable {
     public init<Body: Collection<UInt8>>(decoding body: Body) throws(BillingCoreError) {
         let scanned = body.withContiguousStorageIfAvailable(WireEvent.scan)
             ?? Array(body).withUnsafeBufferPointer(WireEvent.scan)
-        let wire: WireEvent
         switch scanned {
-        case .event(let event): wire = event
+        case .event(let event): try self.init(validating: event)
         case .notAnObject: throw Self.invalid("the body is not a JSON object")
         case .notJSON: throw Self.invalid("the body is not valid JSON")
         case .notUTF8: throw Self.invalid("the body is not valid UTF-8")
         }
+    }
 
+    /// The envelope of a JSON value already read in a larger pass (an element of a list, or a
+    /// top-level object read together with a list's members): what ``init(decoding:)`` answers for
+    /// that value's bytes alone, which are JSON text.
+    /// - Parameters:
+    ///   - wire: the members read, when the value is an object.
+    ///   - read: how reading the value as an object ended.
+    static func validated(_ wire: WireEvent, _ read: JSONScanner.ObjectRead) -> Result<EventEnvelope, BillingCoreError> {
+        switch read {
+        case .read:
+            do throws(BillingCoreError) {
+                return .success(try EventEnvelope(validating: wire))
+            } catch {
+                return .failure(error)
+            }
+        case .notAnObject: return .failure(invalid("the body is not a JSON object"))
+        case .undecodableKey: return .failure(invalid("the body is not valid JSON"))
+        }
+    }
+
+    /// The checks every body passes, on the members read from an object.
+    private init(validating wire: WireEvent) throws(BillingCoreError) {
         switch wire.object {
         case "event":
             break
@@ -129,7 +150,7 @@ public struct EventEnvelope: Sendable, Hashable {
 // `String` (a lone surrogate escape) is nil, and at the top level the body is not valid JSON.
 
 /// Every member name the envelope reads, in any of its objects.
-private enum EnvelopeKey: Int, JSONMemberKey {
+enum EnvelopeKey: Int, JSONMemberKey {
     case object, id, type, created, apiVersion, livemode, data
     case customer, subscription, parent, subscriptionDetails
 
@@ -150,9 +171,8 @@ private enum EnvelopeKey: Int, JSONMemberKey {
     }
 }
 
-private typealias Malformed = JSONScanner.Malformed
-
-private struct WireEvent {
+/// The top-level members of an event object, as read (not yet checked).
+struct WireEvent {
     var object: String?
     var id: String?
     var type: String?
@@ -174,39 +194,45 @@ private struct WireEvent {
 
     static func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> Scanned {
         do {
-            return try read(bytes).map(Scanned.event) ?? .notAnObject
+            var scanner = JSONScanner(bytes)
+            let (event, ending) = try read(&scanner)
+            try scanner.finish()
+            switch ending {
+            case .read: return .event(event)
+            case .notAnObject: return .notAnObject
+            case .undecodableKey: throw JSONScanner.Malformed()
+            }
         } catch {
             return JSONScanner.isUTF8WithoutNUL(bytes) ? .notJSON : .notUTF8
         }
     }
 
-    /// The event when the body is an object, `nil` for another JSON value.
-    private static func read(_ bytes: UnsafeBufferPointer<UInt8>) throws(Malformed) -> WireEvent? {
-        var scanner = JSONScanner(bytes)
+    /// Reads the value at the cursor as an event object (another kind of value is skipped).
+    static func read(_ scanner: inout JSONScanner) throws(JSONScanner.Malformed) -> (WireEvent, JSONScanner.ObjectRead) {
         var event = WireEvent()
-        let read = try scanner.readObject(EnvelopeKey.self) { scanner, key throws(Malformed) in
-            switch key {
-            case .object: event.object = try scanner.string()
-            case .id: event.id = try scanner.string()
-            case .type: event.type = try scanner.string()
-            case .created: event.created = try scanner.int64()
-            case .apiVersion: event.apiVersion = try scanner.string()
-            case .livemode: event.livemode = try scanner.bool()
-            case .data: event.dataObject = try WireObject.readData(&scanner)
-            case .customer, .subscription, .parent, .subscriptionDetails: try scanner.skipValue()
-            }
+        let read = try scanner.readObject(EnvelopeKey.self) { scanner, key throws(JSONScanner.Malformed) in
+            try event.readMember(key, &scanner)
         }
-        try scanner.finish()
-        switch read {
-        case .read: return event
-        case .notAnObject: return nil
-        case .undecodableKey: throw Malformed()
+        return (event, read)
+    }
+
+    /// Reads the value of member `key` at the cursor (members an event has not are skipped).
+    mutating func readMember(_ key: EnvelopeKey, _ scanner: inout JSONScanner) throws(JSONScanner.Malformed) {
+        switch key {
+        case .object: object = try scanner.string()
+        case .id: id = try scanner.string()
+        case .type: type = try scanner.string()
+        case .created: created = try scanner.int64()
+        case .apiVersion: apiVersion = try scanner.string()
+        case .livemode: livemode = try scanner.bool()
+        case .data: dataObject = try WireObject.readData(&scanner)
+        case .customer, .subscription, .parent, .subscriptionDetails: try scanner.skipValue()
         }
     }
 }
 
 /// `data.object`, with its references reduced to their ids.
-private struct WireObject {
+struct WireObject {
     var object: String?
     var id: String?
     var customer: String?
@@ -215,17 +241,17 @@ private struct WireObject {
     var parentSubscription: String?
 
     /// `data`: `{"object": {…}}`.
-    static func readData(_ scanner: inout JSONScanner) throws(Malformed) -> WireObject? {
+    static func readData(_ scanner: inout JSONScanner) throws(JSONScanner.Malformed) -> WireObject? {
         var object: WireObject?
-        let data = try scanner.readObject(EnvelopeKey.self) { scanner, key throws(Malformed) in
+        let data = try scanner.readObject(EnvelopeKey.self) { scanner, key throws(JSONScanner.Malformed) in
             if key == .object { object = try fields(&scanner) } else { try scanner.skipValue() }
         }
         return data == .read ? object : nil
     }
 
-    private static func fields(_ scanner: inout JSONScanner) throws(Malformed) -> WireObject? {
+    private static func fields(_ scanner: inout JSONScanner) throws(JSONScanner.Malformed) -> WireObject? {
         var object = WireObject()
-        let read = try scanner.readObject(EnvelopeKey.self) { scanner, key throws(Malformed) in
+        let read = try scanner.readObject(EnvelopeKey.self) { scanner, key throws(JSONScanner.Malformed) in
             switch key {
             case .object: object.object = try scanner.string()
             case .id: object.id = try scanner.string()
@@ -239,12 +265,12 @@ private struct WireObject {
     }
 
     /// `{"subscription_details": {"subscription": …}}`.
-    private static func parentSubscription(_ scanner: inout JSONScanner) throws(Malformed) -> String? {
+    private static func parentSubscription(_ scanner: inout JSONScanner) throws(JSONScanner.Malformed) -> String? {
         var subscription: String?
-        let parent = try scanner.readObject(EnvelopeKey.self) { scanner, key throws(Malformed) in
+        let parent = try scanner.readObject(EnvelopeKey.self) { scanner, key throws(JSONScanner.Malformed) in
             guard key == .subscriptionDetails else { return try scanner.skipValue() }
             var id: String?
-            let details = try scanner.readObject(EnvelopeKey.self) { scanner, key throws(Malformed) in
+            let details = try scanner.readObject(EnvelopeKey.self) { scanner, key throws(JSONScanner.Malformed) in
                 if key == .subscription { id = try reference(&scanner) } else { try scanner.skipValue() }
             }
             subscription = details == .read ? id : nil
@@ -253,10 +279,10 @@ private struct WireObject {
     }
 
     /// An expandable reference: an id string, or the expanded object's `id`.
-    private static func reference(_ scanner: inout JSONScanner) throws(Malformed) -> String? {
+    private static func reference(_ scanner: inout JSONScanner) throws(JSONScanner.Malformed) -> String? {
         if try scanner.isAtString() { return try scanner.string() }
         var id: String?
-        let expanded = try scanner.readObject(EnvelopeKey.self) { scanner, key throws(Malformed) in
+        let expanded = try scanner.readObject(EnvelopeKey.self) { scanner, key throws(JSONScanner.Malformed) in
             if key == .id { id = try scanner.string() } else { try scanner.skipValue() }
         }
         return expanded == .read ? id : nil

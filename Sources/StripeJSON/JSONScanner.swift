@@ -84,6 +84,35 @@ struct JSONScanner {
         return allKeysDecodable ? .read : .undecodableKey
     }
 
+    /// Reads the array at the cursor in the same pass as the rest: `element` gets the cursor on each
+    /// element, which it must consume whole (checking it, as every read here does).
+    /// - Returns: false (the value skipped) for another kind of value.
+    mutating func readArray(_ element: (inout JSONScanner) throws(Malformed) -> Void) throws(Malformed) -> Bool {
+        guard try peek() == UInt8(ascii: "[") else {
+            try skipValue()
+            return false
+        }
+        position += 1
+        try enterContainer()
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
+            position += 1
+            depth -= 1
+            return true
+        }
+        while true {
+            try element(&self)
+            skipWhitespace()
+            guard position < bytes.count else { throw Malformed() }
+            let next = bytes[position]
+            position += 1
+            if next == UInt8(ascii: "]") { break }
+            guard next == UInt8(ascii: ",") else { throw Malformed() }
+        }
+        depth -= 1
+        return true
+    }
+
     /// Whether the value at the cursor is a string (nothing is consumed).
     mutating func isAtString() throws(Malformed) -> Bool {
         try peek() == UInt8(ascii: "\"")

@@ -153,6 +153,26 @@ import Testing
         }
     }
 
+    /// An event delivered without `livemode` is stored with NULL: the admin API shows `null`, the console
+    /// `—` (not known), where an event with `"livemode":false` shows `false` and `no`.
+    @Test func anEventWithoutLivemodeShowsItAsNotKnown() async throws {
+        try await TestApp.withApp { client, _ in
+            let known = TestApp.eventBody(id: "evt_test_mode")
+            let unknown = Array(String(decoding: TestApp.eventBody(id: "evt_no_mode"), as: UTF8.self)
+                .replacingOccurrences(of: #""livemode":false,"#, with: "").utf8)
+            #expect(try await TestApp.deliver(client, known).0 == 200)
+            #expect(try await TestApp.deliver(client, unknown).0 == 200)
+            let api = try await AdminTest.get(client, "/api/admin/events/evt_no_mode")
+            #expect(api.status == 200 && api.json.keys.contains("livemode") && api.json["livemode"] is NSNull)
+            #expect(try await AdminTest.get(client, "/api/admin/events/evt_test_mode").json["livemode"] as? Bool == false)
+            let alice = try await ConsoleTest.signIn(client)
+            let page = try await ConsoleTest.get(client, "/console/events/evt_no_mode", cookie: alice.cookieHeader)
+            #expect(page.html.contains("<dt>livemode</dt><dd>—</dd>"))
+            let testMode = try await ConsoleTest.get(client, "/console/events/evt_test_mode", cookie: alice.cookieHeader)
+            #expect(testMode.html.contains("<dt>livemode</dt><dd>no</dd>"))
+        }
+    }
+
     /// Events: filters, one event with its payload, and replay with a reason (audited as the API does).
     @Test func eventsPageFiltersShowsThePayloadAndReplaysWithAnAuditRow() async throws {
         try await TestApp.withApp { client, pool in

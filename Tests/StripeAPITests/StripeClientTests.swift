@@ -57,7 +57,13 @@ import Testing
                                                         ("created[gte]", "1750000000")], pageSize: 3)
         }
         #expect(events.map(\.id) == ["evt_6", "evt_5", "evt_4", "evt_3", "evt_2", "evt_1", "evt_0"])
-        for event in events { #expect(event.json == Array(expected[event.id]!.utf8)) }
+        for event in events {
+            #expect(event.json == Array(expected[event.id]!.utf8))
+            // Read as an event in the page's one pass: nobody decodes the bytes again.
+            let envelope = try event.envelope.get()
+            #expect(envelope.id == event.id && envelope.type == "customer.subscription.updated")
+            #expect(envelope.subscriptionId == "sub_1" && envelope.customerId == "cus_1" && envelope.livemode == false)
+        }
         let pages = fake.requests
         #expect(pages.count == 3)
         #expect(pages.map { $0.values("starting_after") } == [[], ["evt_4"], ["evt_1"]])
@@ -65,6 +71,34 @@ import Testing
             #expect(page.values("types[]") == ["customer.subscription.updated", "invoice.paid"])
             #expect(page.values("created[gte]") == ["1750000000"])
             #expect(page.values("limit") == ["3"])
+        }
+    }
+
+    /// Each element of a page carries its event, read in the page's one pass: an element that is no
+    /// Stripe event is listed with the envelope's error (back-fill skips it). A page that is no list,
+    /// or an element without a string id (no cursor), is an `invalid_response`.
+    @Test func pageElementsCarryTheirEventOrWhyNot() async throws {
+        let fake = FakeStripe()
+        let event = #"{"id":"evt_1","object":"event","type":"invoice.paid","created":1750000000,"data":{"object":{"id":"in_1","object":"invoice","customer":"cus_1"}}}"#
+        fake.script("/v1/events", [
+            .init(status: 200, body: #"{"object":"list","has_more":false,"data":[\#(event), {"id":"ch_1","object":"charge"}]}"#),
+            .init(status: 200, body: #"{"object":"event","data":[]}"#),
+            .init(status: 200, body: #"{"object":"list","has_more":true,"data":[\#(event), {"object":"event"}]}"#),
+        ])
+        let listed = try await Self.withClient(fake) { try await $0.events(types: [], createdGte: 0) }
+        #expect(listed.map(\.id) == ["evt_1", "ch_1"])
+        let first = try listed[0].envelope.get()
+        #expect(first.id == "evt_1" && first.customerId == "cus_1" && first.livemode == nil)
+        #expect(throws: (any Error).self) { try listed[1].envelope.get() }
+        if case .failure(let error) = listed[1].envelope {
+            #expect(error.code == .invalidPayload && error.message.contains("not a Stripe event"))
+        }
+        for why in [#"no "object": "list" with a "data" array"#, "an element has no string id"] {
+            let error = await #expect(throws: StripeAPIError.self) {
+                try await Self.withClient(fake) { try await $0.events(types: [], createdGte: 0) }
+            }
+            #expect(error?.code == .invalidResponse)
+            #expect(error?.message == "/v1/events answered a page that is not a Stripe list: \(why)")
         }
     }
 

@@ -1,3 +1,5 @@
+import BillingCore
+import BillingTestSupport
 import Foundation
 import StripeJSON
 import Testing
@@ -39,5 +41,64 @@ import Testing
         }
         #expect(StripeList.read([0xEF, 0xBB, 0xBF] + Array(#"{"object":"list","data":[]}"#.utf8))?.object == "list")
         #expect(StripeList.read(Array(#"{"data":[""#.utf8) + [0xFF] + Array(#""]}"#.utf8)) == nil)
+    }
+
+    /// What `EventEnvelope(decoding:)` answers for `bytes` alone.
+    static func decodedAlone(_ bytes: ArraySlice<UInt8>) -> Result<EventEnvelope, BillingCoreError> {
+        do throws(BillingCoreError) {
+            return .success(try EventEnvelope(decoding: bytes))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Each element's event, decoded in the list's one pass, is what decoding the element's bytes
+    /// alone answers — the envelope, or the same error message: on the exported fixture, on every
+    /// fixture event put in a list, and on elements that are no event in each way the envelope refuses.
+    @Test func eachElementsEventIsWhatDecodingItAloneGives() throws {
+        var lists = [[UInt8](try Data(contentsOf: Fixtures.root.appendingPathComponent("export-list.json")))]
+        for version in Fixtures.versions {
+            let events = try Fixtures.storyFiles(version).map { String(decoding: try Fixtures.data(version, $0), as: UTF8.self) }
+            lists.append(Array(#"{"object":"list","data":[\#(events.joined(separator: " ,\n "))]}"#.utf8))
+        }
+        let refused = [
+            "5", #""evt_1""#, "null", "[]", #"{"object":"v2.core.event","id":"evt_thin","type":"t","created":1}"#,
+            #"{"object":"charge","id":"ch_1"}"#, #"{"object":"event","id":"","type":"t","created":1}"#,
+            #"{"object":"event","id":"evt_2","created":1}"#, #"{"object":"event","id":"evt_3","type":"t","created":1.5}"#,
+            #"{"\uD800":1,"object":"event","id":"evt_4","type":"t","created":1}"#,
+            #"{"object":"event","id":"evt_5","type":"t","created":1,"livemode":"yes","data":[{"object":"event"}]}"#,
+            #"{"object":"event","object":"list","id":"evt_6","id":7,"type":"t","created":1,"data":{"object":{"id":"in_1","object":"invoice","subscription":{"id":"sub_1"}}}}"#,
+        ]
+        lists.append(Array(#"{"data":[\#(refused.joined(separator: ","))],"object":"list"}"#.utf8))
+        var compared = 0
+        for list in lists {
+            let data = try #require(StripeList.read(list)?.data)
+            for element in data {
+                #expect(element.event == Self.decodedAlone(list[element.range]), "\(String(decoding: list[element.range], as: UTF8.self))")
+                compared += 1
+            }
+        }
+        #expect(compared >= 40)
+        let last = try #require(StripeList.read(lists[lists.count - 1])?.data)
+        #expect(last.filter { (try? $0.event.get()) != nil }.map(\.id) == ["evt_5", "evt_6"])
+    }
+
+    /// An object that is not a list is read as one event in the same pass (what decoding it alone
+    /// answers); a list, or another JSON value, carries no event of its own.
+    @Test func anObjectThatIsNoListCarriesItsEvent() throws {
+        for version in Fixtures.versions {
+            for name in try Fixtures.storyFiles(version) {
+                let body = [UInt8](try Fixtures.data(version, name))
+                let read = try #require(StripeList.read(body))
+                #expect(read.event == Self.decodedAlone(body[...]) && read.data == nil, "\(name)")
+            }
+        }
+        let thin = Array(#"{"object":"v2.core.event","id":"evt_thin","type":"t","created":1,"data":[1]}"#.utf8)
+        #expect(StripeList.read(thin)?.event == Self.decodedAlone(thin[...]))
+        #expect(StripeList.read(thin)?.data?.count == 1)
+        let undecodableKey = Array(#"{"object":"event","id":"e","type":"t","created":1,"\uDC00":0}"#.utf8)
+        #expect(StripeList.read(undecodableKey)?.event == Self.decodedAlone(undecodableKey[...]))
+        #expect(Self.read(#"{"object":"list","data":[]}"#)?.event == nil)
+        #expect(Self.read(#"[{"object":"event"}]"#)?.event == nil)
     }
 }

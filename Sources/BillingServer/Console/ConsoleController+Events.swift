@@ -63,7 +63,7 @@ extension ConsoleController {
         let names = ["type", "status", "outcome", "client_id", "source", "api_version", "livemode", "stripe_created_at",
                      "received_at", "processed_at", "attempts", "next_attempt_at", "delivery_count", "last_error"]
         let fields = names.map { name in
-            let value = name == "livemode" ? r.flag(name) : (name.hasSuffix("_at") ? r.time(name) : r.text(name))
+            let value = name == "livemode" ? r.knownFlag(name) : (name.hasSuffix("_at") ? r.time(name) : r.text(name))
             return LabelValue(label: name, value: value ?? "—")
         }
         let flash = request.uri.queryParameters["done"] == "replay" ? "Event replayed." : nil

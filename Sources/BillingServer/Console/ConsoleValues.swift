@@ -40,6 +40,9 @@ struct RowReader {
     /// A boolean field as `yes` / `no`.
     func flag(_ key: String) -> String { (row[key] as? Bool) == true ? "yes" : "no" }
 
+    /// A nullable boolean field as `yes` / `no`, `nil` when it is `null` (not known).
+    func knownFlag(_ key: String) -> String? { (row[key] as? Bool).map { $0 ? "yes" : "no" } }
+
     /// A nested object (`billing`, `controls`, …).
     func nested(_ key: String) -> RowReader { RowReader(row[key] as? [String: Any] ?? [:]) }
 
