@@ -87,6 +87,33 @@ import Testing
         }
     }
 
+    /// During a rolling update the database is migrated ahead of the replicas still running the previous
+    /// version: a migration recorded in `schema_migrations` that this replica's folder does not hold keeps it
+    /// ready (every file of its folder is applied — SPEC §7), so the old replicas go on serving until they are
+    /// replaced. A file edited after it was applied still makes it unready.
+    @Test func readyzStaysReadyWhenTheDatabaseIsAheadOfThisVersion() async throws {
+        try await TestDatabase.withFresh { url in
+            let pool = PGPool(url: url, size: 1)
+            try await Self.withReadinessApp(url: url) { client in
+                _ = try await pool.withConnection { s in
+                    try s.query("""
+                        INSERT INTO schema_migrations (version, checksum, file_name)
+                        VALUES ('9999', 'abc', '9999_of_the_next_version.sql')
+                        """)
+                }
+                #expect(try await AdminTest.get(client, "/readyz", token: nil).status == 200)
+                _ = try await pool.withConnection { s in
+                    try s.query("UPDATE schema_migrations SET checksum = 'edited' WHERE version = (SELECT min(version) FROM schema_migrations)")
+                }
+                let changed = try await AdminTest.get(client, "/readyz", token: nil)
+                #expect(changed.status == 503)
+                let message = (changed.json["error"] as? [String: Any])?["message"] as? String ?? ""
+                #expect(message.contains("(changed)"))
+            }
+            await pool.shutdown()
+        }
+    }
+
     /// `billing_webhook_requests_total{outcome="stored"}` moves by one after a webhook delivery.
     @Test func webhookTrafficMovesAMetric() async throws {
         try await TestApp.withApp { client, _ in
