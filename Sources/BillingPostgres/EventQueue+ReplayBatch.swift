@@ -95,7 +95,7 @@ extension EventQueue {
                 byRow[row.event.rowId] = row.record(error: String(String(describing: failure).prefix(500)))
             }
         }
-        try settleAllReplayed(settled.map(\.0), settled.map(\.1), in: session)
+        try settleAll(settled.map(\.0), settled.map(\.1), replayed: true, in: session)
         try Self.requeue(handling.requeues, of: handed.map(\.event), in: session)
 
         let records = ordered.map {
@@ -119,36 +119,5 @@ extension EventQueue {
             }
         }
         return false
-    }
-
-    /// Settles replayed events in one statement: `attempts` and `processed_at` move only when the
-    /// status or outcome changes. A row that would be written with the values it holds is not
-    /// written at all (a second replay rewrites nothing). Postponed events are left as they were.
-    func settleAllReplayed(
-        _ events: [ClaimedEvent], _ results: [Result<EventDisposition, EventFailure>], in session: PGSession
-    ) throws {
-        let columns = SettleColumns(events, results)
-        guard !columns.ids.isEmpty else { return }
-        // In SET, `e.status`, `e.outcome` and `e.processed_at` name the row's values before this update.
-        try session.prepared("settle_events_replayed", """
-            UPDATE billing_events AS e
-            SET status = v.status, outcome = v.outcome, client_id = COALESCE(v.client_id, e.client_id),
-                attempts = e.attempts + CASE WHEN e.status = v.status AND e.outcome IS NOT DISTINCT FROM v.outcome
-                                             THEN 0 ELSE 1 END,
-                processed_at = CASE WHEN v.status = 'unmatched' THEN NULL
-                                    WHEN e.status = v.status AND e.outcome IS NOT DISTINCT FROM v.outcome
-                                         AND e.processed_at IS NOT NULL THEN e.processed_at
-                                    ELSE now() END,
-                last_error = NULL,
-                awaited_client_ids = string_to_array(v.awaited, E'\\x1F')
-            FROM unnest(\(array: columns.ids)::bigint[], \(array: columns.statuses)::text[], \(array: columns.outcomes)::text[],
-                        \(array: columns.clients)::text[], \(array: columns.awaited)::text[])
-              AS v(id, status, outcome, client_id, awaited)
-            WHERE e.id = v.id
-              AND (e.status IS DISTINCT FROM v.status OR e.outcome IS DISTINCT FROM v.outcome
-                   OR e.client_id IS DISTINCT FROM COALESCE(v.client_id, e.client_id)
-                   OR (e.processed_at IS NULL) <> (v.status = 'unmatched') OR e.last_error IS NOT NULL
-                   OR e.awaited_client_ids IS DISTINCT FROM string_to_array(v.awaited, E'\\x1F'))
-            """)
     }
 }

@@ -44,24 +44,40 @@ extension EventQueue {
         }
     }
 
-    /// Writes every disposition of a claimed event in one statement (one more attempt,
-    /// `processed_at` now), and puts the postponed ones back, due in a second. Failed events are
-    /// left to `fail`.
-    func settleAll(_ events: [ClaimedEvent], _ results: [Result<EventDisposition, EventFailure>], in session: PGSession) throws {
+    /// Writes every disposition in one statement, and puts the postponed events back, due in a
+    /// second. Failed events are left to `fail`.
+    ///
+    /// A claimed event counts one more attempt and its `processed_at` is now. A `replayed` one
+    /// (`replay`) moves `attempts` and `processed_at` only when its status or outcome changes, is not
+    /// postponed (replay leaves it as it was), and a row that would be written with the values it
+    /// holds is not written at all — so a second replay rewrites nothing.
+    func settleAll(
+        _ events: [ClaimedEvent], _ results: [Result<EventDisposition, EventFailure>], replayed: Bool = false,
+        in session: PGSession
+    ) throws {
         let columns = SettleColumns(events, results)
-        try postpone(columns.postponed, in: session)
+        if !replayed { try postpone(columns.postponed, in: session) }
         guard !columns.ids.isEmpty else { return }
+        // In SET and WHERE, `e.status`, `e.outcome` and `e.processed_at` name the row's values before this update.
         try session.prepared("settle_events", """
             UPDATE billing_events AS e
             SET status = v.status, outcome = v.outcome, client_id = COALESCE(v.client_id, e.client_id),
-                attempts = e.attempts + 1,
-                processed_at = CASE WHEN v.status = 'unmatched' THEN NULL ELSE now() END,
+                attempts = e.attempts + CASE WHEN \(replayed)::boolean AND e.status = v.status AND e.outcome IS NOT DISTINCT FROM v.outcome
+                                             THEN 0 ELSE 1 END,
+                processed_at = CASE WHEN v.status = 'unmatched' THEN NULL
+                                    WHEN \(replayed)::boolean AND e.status = v.status AND e.outcome IS NOT DISTINCT FROM v.outcome
+                                         AND e.processed_at IS NOT NULL THEN e.processed_at
+                                    ELSE now() END,
                 last_error = NULL,
                 awaited_client_ids = string_to_array(v.awaited, E'\\x1F')
             FROM unnest(\(array: columns.ids)::bigint[], \(array: columns.statuses)::text[], \(array: columns.outcomes)::text[],
                         \(array: columns.clients)::text[], \(array: columns.awaited)::text[])
               AS v(id, status, outcome, client_id, awaited)
             WHERE e.id = v.id
+              AND (NOT \(replayed)::boolean OR e.status IS DISTINCT FROM v.status OR e.outcome IS DISTINCT FROM v.outcome
+                   OR e.client_id IS DISTINCT FROM COALESCE(v.client_id, e.client_id)
+                   OR (e.processed_at IS NULL) <> (v.status = 'unmatched') OR e.last_error IS NOT NULL
+                   OR e.awaited_client_ids IS DISTINCT FROM string_to_array(v.awaited, E'\\x1F'))
             """)
     }
 
