@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// The request context of every route. The admin API stores the authenticated admin id here.
 public struct AppContext: RequestContext {
@@ -10,15 +11,18 @@ public struct AppContext: RequestContext {
     var consoleSession: ConsoleSession?
     /// The submitted form of a console POST, read (and its CSRF token checked) by `ConsoleAuthMiddleware`.
     var consoleForm: ConsoleForm?
+    /// The connection, for `peerAddress`: read only by the routes that need it (the admin
+    /// throttle), not formatted for every webhook delivery.
+    private let channel: any Channel
     /// The TCP peer's address (the proxy's, behind one); `nil` when unknown (in-process tests).
-    public let peerAddress: String?
+    public var peerAddress: String? { channel.remoteAddress?.ipAddress }
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         adminId = nil
         consoleSession = nil
         consoleForm = nil
-        peerAddress = source.channel.remoteAddress?.ipAddress
+        channel = source.channel
     }
 
     public var responseEncoder: JSONEncoder {

@@ -20,6 +20,10 @@ public final class BillingMetrics: Sendable {
     public let hourly = HourlyEventCounts()
     private let checkoutsWaiting: CoreMetrics.Gauge
     private let checkoutWaitSeconds: CoreMetrics.Recorder
+    /// `billing_webhook_requests_total{outcome="stored"}` and `{outcome="duplicate"}`, made once: they
+    /// move on every delivery, and looking them up built a key string per request.
+    private let storedDeliveries: CoreMetrics.Counter
+    private let duplicateDeliveries: CoreMetrics.Counter
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -31,7 +35,13 @@ public final class BillingMetrics: Sendable {
         failedEvents = CoreMetrics.Counter(label: "billing_events_failed_total", factory: factory)
         checkoutsWaiting = CoreMetrics.Gauge(label: "billing_db_checkouts_waiting", factory: factory)
         checkoutWaitSeconds = CoreMetrics.Recorder(label: "billing_db_checkout_wait_seconds", dimensions: [], aggregate: true, factory: factory)
+        storedDeliveries = CoreMetrics.Counter(
+            label: Self.webhookRequests, dimensions: [("outcome", WebhookOutcome.stored.label)], factory: factory)
+        duplicateDeliveries = CoreMetrics.Counter(
+            label: Self.webhookRequests, dimensions: [("outcome", WebhookOutcome.duplicate.label)], factory: factory)
     }
+
+    private static let webhookRequests = "billing_webhook_requests_total"
 
     /// The database pool's observer: `billing_db_checkouts_waiting` gauge (checkouts waiting for a
     /// connection now), `billing_db_checkout_wait_seconds` histogram (how long each waited),
@@ -71,7 +81,11 @@ public final class BillingMetrics: Sendable {
 
     /// `billing_webhook_requests_total{outcome}`.
     public func webhookRequest(_ outcome: WebhookOutcome) {
-        counter("billing_webhook_requests_total", [("outcome", outcome.label)]).increment()
+        switch outcome {
+        case .stored: storedDeliveries.increment()
+        case .duplicate: duplicateDeliveries.increment()
+        case .refused: counter(Self.webhookRequests, [("outcome", outcome.label)]).increment()
+        }
     }
     /// `billing_webhook_duplicates_total`.
     public func duplicate() { duplicates.increment() }

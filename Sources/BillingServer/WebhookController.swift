@@ -80,7 +80,7 @@ struct WebhookController: Sendable {
             LogKey.eventId: .string(envelope.id), LogKey.eventType: .string(envelope.type),
             LogKey.duplicate: .stringConvertible(duplicate),
         ])
-        return JSONResponse.make(status: .ok, bytes: Array((duplicate ? Self.duplicateBody : Self.storedBody).utf8))
+        return JSONResponse.make(status: .ok, bytes: duplicate ? Self.duplicateBytes : Self.storedBytes)
     }
 
     /// A refusal decided from the request head: a `Content-Length` above the limit (413), then a
@@ -114,6 +114,9 @@ struct WebhookController: Sendable {
 
     static let storedBody = #"{"duplicate":false,"received":true}"#
     static let duplicateBody = #"{"duplicate":true,"received":true}"#
+    /// The answers' bytes, made once (not per delivery).
+    static let storedBytes = Array(storedBody.utf8)
+    static let duplicateBytes = Array(duplicateBody.utf8)
 
     /// The error body, logged by its code; `close` ends the connection after the answer.
     private func reject(_ error: APIError, context: AppContext, close: Bool = false) -> Response {
