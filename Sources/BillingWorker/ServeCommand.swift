@@ -40,6 +40,7 @@ struct Serve: AsyncParsableCommand {
         }
 
         let descriptors = ServeLimits.raiseDescriptorLimit()
+        ServeLimits.limitMallocArenas()
         let metrics = BillingMetrics()
         let pool = PGPool(url: databaseURL, size: settings.poolSize, checkoutTimeout: settings.poolCheckoutTimeout,
                           observer: metrics.poolEvent)

@@ -28,6 +28,16 @@ enum ServeLimits {
         }
     }
 
+    /// Caps glibc's malloc arenas at two (unless `MALLOC_ARENA_MAX` says otherwise): by default
+    /// glibc gives each of the service's threads (event loops, one per database connection) an arena
+    /// of its own, up to 8 per core, and the memory each keeps grows the RSS, not the throughput,
+    /// on a service that allocates briefly per request.
+    static func limitMallocArenas() {
+        #if canImport(Glibc)
+        if getenv("MALLOC_ARENA_MAX") == nil { _ = glibcMallopt(mArenaMax, 2) }
+        #endif
+    }
+
     /// Raises the soft limit on open descriptors to the hard limit, so that the connection cap,
     /// not `EMFILE`, bounds the connections; returns the soft limit in force.
     static func raiseDescriptorLimit() -> UInt64 {
@@ -41,3 +51,10 @@ enum ServeLimits {
         return UInt64(limit.rlim_cur)
     }
 }
+
+#if canImport(Glibc)
+/// glibc's `mallopt` (`<malloc.h>`, which the Glibc module does not export) and its `M_ARENA_MAX`.
+@_silgen_name("mallopt")
+private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+private let mArenaMax: Int32 = -8
+#endif
