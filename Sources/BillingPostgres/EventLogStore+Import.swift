@@ -12,7 +12,7 @@ extension EventLogStore {
         var start = 0
         while start < events.count {
             let chunk = events[start..<min(start + 200, events.count)]
-            inserted.formUnion(try insert(chunk.map { NewEventRow(event: $0, deliveries: 0) }, in: session).inserted)
+            inserted.formUnion(try insert(chunk.map { NewEventRow(event: $0, deliveries: 0) }, in: session))
             start += chunk.count
         }
         return inserted

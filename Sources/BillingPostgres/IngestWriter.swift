@@ -13,9 +13,8 @@ import Synchronization
 /// Duplicates inside a batch are folded first: the first delivery of an id is the one that may
 /// be answered `stored`, the others are `duplicate`, and `delivery_count` grows by every webhook
 /// delivery. New events are inserted with `ON CONFLICT DO NOTHING`, which never waits for the
-/// processor's lock on an existing row; the same statement counts the deliveries of events stored
-/// before unless a processor holds their row, and only those are counted in a second transaction
-/// and answered after it commits. When a batch fails for a reason other than
+/// processor's lock on an existing row; deliveries of events stored before are counted in a
+/// second transaction and answered after it commits. When a batch fails for a reason other than
 /// a lost connection, its events are retried one by one, so one bad event never fails its
 /// neighbours.
 public final class IngestWriter: Sendable {
@@ -110,33 +109,32 @@ public final class IngestWriter: Sendable {
         }
     }
 
-    /// Stores `rows` in one transaction and answers them once it committed: new events, and the
-    /// redeliveries counted in the same statement. Redeliveries it could not count (the stored row
-    /// locked by a processor settling it) are counted and answered in a second transaction, in a
-    /// task of its own: only they can wait for the processor's lock, so new events are never held up
-    /// by processing. Throws (answering nobody) only when the first transaction fails.
+    /// Stores `rows` in one transaction and answers their first deliveries at once; then, in a
+    /// second transaction, counts the webhook deliveries of events that were already stored and
+    /// answers those, in a task of its own. Only redeliveries can wait there — for the processor's
+    /// lock on a row it is settling — so new events are never held up by processing. Throws
+    /// (answering nobody) only when the first transaction fails.
     private func write(_ rows: [Row], batch: [Pending], groups: [String: [Int]]) async throws {
-        let result = try await pool.withConnection { session in try EventLogStore.insert(rows, in: session) }
-        var uncounted: [Row] = []
+        let inserted = try await pool.withConnection { session in try EventLogStore.insert(rows, in: session) }
+        var redelivered: [Row] = []
         for row in rows {
             let id = row.event.envelope.id
-            let stored = result.inserted.contains(id)
-            if stored || row.deliveries == 0 || result.counted.contains(id) {
-                answer(batch, members: groups[id]!, stored: stored)
+            if inserted.contains(id) || row.deliveries == 0 {
+                answer(batch, members: groups[id]!, stored: inserted.contains(id))
             } else {
-                uncounted.append(row)
+                redelivered.append(row)
             }
         }
-        guard !uncounted.isEmpty else { return }
-        // Off the flusher: counting waits for the processor's lock, and the flusher must go on
+        guard !redelivered.isEmpty else { return }
+        // Off the flusher: counting may wait for the processor's lock, and the flusher must go on
         // storing new events meanwhile.
-        let waiting = uncounted
+        let counted = redelivered
         Task {
             do {
-                try await pool.withConnection { session in try EventLogStore.countDeliveries(waiting, in: session) }
-                for row in waiting { answer(batch, members: groups[row.event.envelope.id]!, stored: false) }
+                try await pool.withConnection { session in try EventLogStore.countDeliveries(counted, in: session) }
+                for row in counted { answer(batch, members: groups[row.event.envelope.id]!, stored: false) }
             } catch {
-                for row in waiting { groups[row.event.envelope.id]!.forEach { batch[$0].continuation.resume(throwing: error) } }
+                for row in counted { groups[row.event.envelope.id]!.forEach { batch[$0].continuation.resume(throwing: error) } }
             }
         }
     }

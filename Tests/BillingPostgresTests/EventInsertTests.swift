@@ -4,9 +4,9 @@ import BillingTestSupport
 import StripeJSON
 import Testing
 
-/// `EventLogStore.insert`, the one insert of event rows: new ids are inserted, and the webhook
-/// deliveries of ids stored before are counted in the same statement — unless a processor holds the
-/// stored row, which the statement never waits for.
+/// `EventLogStore.insert`, the one insert of event rows, and `countDeliveries`: new ids are inserted,
+/// an id stored before is left as it is (the insert never waits for a processor's lock on it), and its
+/// webhook deliveries are counted apart.
 @Suite struct EventInsertTests {
     static func row(_ id: String, deliveries: Int) throws -> NewEventRow {
         let body = #"{"id":"\#(id)","object":"event","type":"invoice.created","created":1750000000,"api_version":"2025-03-31.basil","livemode":false,"data":{"object":{"id":"in_1","object":"invoice","customer":"cus_1"}}}"#
@@ -20,30 +20,27 @@ import Testing
         }
     }
 
-    @Test func redeliveriesAreCountedInTheInsertingStatement() async throws {
+    @Test func storedIdsAreLeftAsTheyAreAndCountedApart() async throws {
         try await TestDatabase.withFresh { url in
             let pool = PGPool(url: url, size: 2)
             let first = try await pool.withTransaction { s in try EventLogStore.insert([try Self.row("evt_a", deliveries: 1)], in: s) }
-            #expect(first == EventInsertResult(inserted: ["evt_a"], counted: []))
+            #expect(first == ["evt_a"])
             let again = try await pool.withTransaction { s in
                 try EventLogStore.insert([try Self.row("evt_a", deliveries: 2), try Self.row("evt_b", deliveries: 1),
                                           try Self.row("evt_c", deliveries: 0)], in: s)
             }
-            #expect(again == EventInsertResult(inserted: ["evt_b", "evt_c"], counted: ["evt_a"]))
-            #expect(try await Self.deliveryCount(pool, "evt_a") == 3)
+            #expect(again == ["evt_b", "evt_c"])
+            #expect(try await Self.deliveryCount(pool, "evt_a") == 1)
             #expect(try await Self.deliveryCount(pool, "evt_b") == 1)
             #expect(try await Self.deliveryCount(pool, "evt_c") == 0)
-            // `ingest` and back-fill (no webhook delivery) change nothing of a stored event.
-            let imported = try await pool.withTransaction { s in try EventLogStore.insert([try Self.row("evt_a", deliveries: 0)], in: s) }
-            #expect(imported == EventInsertResult())
+            _ = try await pool.withTransaction { s in try EventLogStore.countDeliveries([try Self.row("evt_a", deliveries: 2)], in: s) }
             #expect(try await Self.deliveryCount(pool, "evt_a") == 3)
             await pool.shutdown()
         }
     }
 
-    /// A stored row a processor holds is skipped, not waited for: neither inserted nor counted, for
-    /// `countDeliveries` to count once the lock is gone.
-    @Test func aLockedStoredRowIsLeftUncountedWithoutWaiting() async throws {
+    /// A stored row a processor holds does not hold up the insert of new events beside it.
+    @Test func aLockedStoredRowDoesNotHoldUpNewEvents() async throws {
         try await TestDatabase.withFresh { url in
             let pool = PGPool(url: url, size: 1)
             let holder = try await PGConnection.connect(url)
@@ -52,13 +49,11 @@ import Testing
                 try s.execute(script: "BEGIN")
                 try s.query("SELECT id FROM billing_events WHERE stripe_event_id = 'evt_held' FOR UPDATE")
             }
-            let result = try await pool.withTransaction { s in
+            let inserted = try await pool.withTransaction { s in
                 try EventLogStore.insert([try Self.row("evt_held", deliveries: 1), try Self.row("evt_new", deliveries: 1)], in: s)
             }
-            #expect(result == EventInsertResult(inserted: ["evt_new"], counted: []))
+            #expect(inserted == ["evt_new"])
             try await holder.withSession { s in try s.execute(script: "COMMIT") }
-            _ = try await pool.withTransaction { s in try EventLogStore.countDeliveries([try Self.row("evt_held", deliveries: 1)], in: s) }
-            #expect(try await Self.deliveryCount(pool, "evt_held") == 2)
             await holder.close()
             await pool.shutdown()
         }
