@@ -33,18 +33,20 @@ extension EventLogStore {
     }
 
     /// Adds each row's webhook deliveries to `delivery_count` of its stored event, waiting for a
-    /// processor's lock on it. Locks the rows in id order first, so two writers counting the same
-    /// events cannot deadlock.
+    /// processor's lock on it. One single-row statement per event, each its own transaction when the
+    /// caller runs outside one (webhook ingest does):
+    /// - a statement of one id is planned once per connection; the array form it replaced chose a
+    ///   custom plan for its usual one or two ids and was planned again on every call (0.25 ms, about
+    ///   a third of what a redelivery cost PostgreSQL);
+    /// - no statement holds more than one row, so two counters — or a counter and a replay — never
+    ///   wait for each other in opposite orders.
     public static func countDeliveries(_ rows: some Collection<NewEventRow>, in session: PGSession) throws {
-        let ids = rows.map(\.event.envelope.id)
-        let counts = rows.map { String($0.deliveries) }
-        try session.prepared("count_deliveries", """
-            WITH locked AS (
-              SELECT id FROM billing_events WHERE stripe_event_id = ANY(\(ids)::text[]) ORDER BY id FOR UPDATE)
-            UPDATE billing_events AS e SET delivery_count = e.delivery_count + v.n
-            FROM unnest(\(ids)::text[], \(counts)::int[]) AS v(stripe_event_id, n)
-            WHERE e.stripe_event_id = v.stripe_event_id AND e.id IN (SELECT id FROM locked)
-            """)
+        for row in rows {
+            try session.prepared("count_delivery", """
+                UPDATE billing_events SET delivery_count = delivery_count + \(row.deliveries)::int
+                WHERE stripe_event_id = \(row.event.envelope.id)
+                """)
+        }
     }
 }
 
