@@ -81,11 +81,12 @@ extension EventQueue {
             """)
     }
 
-    /// Puts events back, due in a second, with their status and attempts unchanged.
+    /// Puts events back, due a second from now — the statement's clock, not the batch transaction's
+    /// start, which a long batch may have left behind — with their status and attempts unchanged.
     func postpone(_ rowIds: [Int64], in session: PGSession) throws {
         guard !rowIds.isEmpty else { return }
         try session.prepared("postpone_events", """
-            UPDATE billing_events SET next_attempt_at = now() + interval '1 second'
+            UPDATE billing_events SET next_attempt_at = clock_timestamp() + interval '1 second'
             WHERE id = ANY(\(rowIds.map(String.init))::bigint[])
             """)
     }
