@@ -83,6 +83,20 @@ public final class PGPool: Sendable {
         try await withConnection { session in try session.transaction(body) }
     }
 
+    /// Runs `body` with a new pool of `size` connections on `url`, and shuts the pool down when `body`
+    /// returns or throws (the jobs of the command line, and the tests).
+    public static func using<T: Sendable>(url: String, size: Int, _ body: (PGPool) async throws -> T) async throws -> T {
+        let pool = PGPool(url: url, size: size)
+        do {
+            let value = try await body(pool)
+            await pool.shutdown()
+            return value
+        } catch {
+            await pool.shutdown()
+            throw error
+        }
+    }
+
     /// Closes every idle connection and refuses new work; waiters get `poolClosed`.
     public func shutdown() async {
         let (idle, waiters) = state.withLock { s -> ([PGConnection], [Waiter]) in

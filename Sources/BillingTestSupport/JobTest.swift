@@ -14,17 +14,7 @@ public enum JobTest {
     public static func withPool<T: Sendable>(
         size: Int = 4, _ body: @escaping @Sendable (PGPool) async throws -> T
     ) async throws -> T {
-        try await TestDatabase.withFresh { url in
-            let pool = PGPool(url: url, size: size)
-            do {
-                let value = try await body(pool)
-                await pool.shutdown()
-                return value
-            } catch {
-                await pool.shutdown()
-                throw error
-            }
-        }
+        try await TestDatabase.withFresh { url in try await PGPool.using(url: url, size: size, body) }
     }
 
     public static func createClient(_ pool: PGPool, _ id: String) async throws {

@@ -12,13 +12,9 @@ enum JobSupport {
         command: String, databaseURL flag: String?, _ body: (PGPool) async throws -> T
     ) async throws -> T {
         let url = try Settings.required(flag, env: "DATABASE_URL", flagName: "database-url")
-        let pool = PGPool(url: url, size: 2)
         do {
-            let value = try await body(pool)
-            await pool.shutdown()
-            return value
+            return try await PGPool.using(url: url, size: 2, body)
         } catch {
-            await pool.shutdown()
             throw exit(command: command, error)
         }
     }
