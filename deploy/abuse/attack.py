@@ -62,15 +62,24 @@ async def wait_closed_by_server(reader, deadline):
             return time.monotonic()
 
 
+async def open_counted(port, kind):
+    """A connection to the service, counted in `kind`; None (after half a second) when refused."""
+    try:
+        connection = await asyncio.open_connection(HOST, port)
+    except OSError:
+        kind.connect_errors += 1
+        await asyncio.sleep(0.5)
+        return None
+    kind.opened += 1
+    return connection
+
+
 async def hold_idle(port, kind, deadline):
     while time.monotonic() < deadline:
-        try:
-            reader, writer = await asyncio.open_connection(HOST, port)
-        except OSError:
-            kind.connect_errors += 1
-            await asyncio.sleep(0.5)
+        connection = await open_counted(port, kind)
+        if connection is None:
             continue
-        kind.opened += 1
+        reader, writer = connection
         opened = time.monotonic()
         closed_at = await wait_closed_by_server(reader, deadline)
         if closed_at is not None:
@@ -82,13 +91,10 @@ async def hold_slow_body(port, kind, deadline, body_bytes, bytes_per_sec):
     head = ("POST /webhooks/stripe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             f"Stripe-Signature: t={int(time.time())},v1={'0' * 64}\r\nContent-Length: {body_bytes}\r\n\r\n").encode()
     while time.monotonic() < deadline:
-        try:
-            reader, writer = await asyncio.open_connection(HOST, port)
-        except OSError:
-            kind.connect_errors += 1
-            await asyncio.sleep(0.5)
+        connection = await open_counted(port, kind)
+        if connection is None:
             continue
-        kind.opened += 1
+        reader, writer = connection
         opened = time.monotonic()
         closed_at = None
         try:
@@ -137,13 +143,10 @@ async def request_stream(port, kind, deadline, rate, make_request, workers):
         next_at = time.monotonic()
         while time.monotonic() < deadline:
             if writer is None:
-                try:
-                    reader, writer = await asyncio.open_connection(HOST, port)
-                    kind.opened += 1
-                except OSError:
-                    kind.connect_errors += 1
-                    await asyncio.sleep(0.5)
+                connection = await open_counted(port, kind)
+                if connection is None:
                     continue
+                reader, writer = connection
             try:
                 writer.write(make_request())
                 await writer.drain()
