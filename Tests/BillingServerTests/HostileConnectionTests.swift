@@ -105,6 +105,31 @@ import Testing
         }
     }
 
+    /// A kept-alive connection is closed by its idle deadline after an answer, not before it: the
+    /// timer armed for the request's earlier header deadline fires, finds the later idle deadline
+    /// and waits for it. A connection that keeps sending requests stays open past every deadline.
+    @Test func keptAliveConnectionsCloseAtTheirIdleDeadline() async throws {
+        let timeouts = ConnectionTimeouts(header: .milliseconds(500), body: .seconds(1), idle: .seconds(2))
+        try await Self.withLiveServer(timeouts: timeouts) { port, metrics in
+            let request = Array("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+            let busy = try Self.open(port)
+            defer { close(busy) }
+            // 8 requests 0.3 s apart: 2.4 s, past the header and idle deadlines of the first one.
+            for _ in 0..<8 {
+                ServeProcessTests.send(busy, request)
+                let answer = await Self.readUntilClosed(busy, seconds: 0.3)
+                #expect(answer.text.hasPrefix("HTTP/1.1 200"), "\(answer.text)")
+                #expect(!answer.closed, "a connection in use was closed")
+            }
+            let started = Date()
+            let closed = await Self.readUntilClosed(busy, seconds: 6).closed
+            let waited = Date().timeIntervalSince(started)
+            #expect(closed, "an idle kept-alive connection stayed open")
+            #expect(waited > 1.5, "closed after \(waited) s, before its idle deadline of 2 s")
+            #expect(Self.counter(metrics, #"billing_http_connections_closed_total{reason="idle_timeout"}"#) >= 1)
+        }
+    }
+
     /// A webhook without `Stripe-Signature`, with a malformed one, or announcing a body above the
     /// limit is answered 400/413 with the SPEC's error body while its body is still unsent, and
     /// the connection is closed.

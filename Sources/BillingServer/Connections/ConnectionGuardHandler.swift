@@ -87,17 +87,19 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         }
     }
 
-    /// Keeps one timer armed for the current deadline.
+    /// Keeps one timer armed no later than the current deadline. A deadline that moves later (or
+    /// goes away) leaves the armed timer alone: when it fires it finds nothing expired and re-arms
+    /// for the deadline of that moment. A busy kept-alive connection thus touches the event loop's
+    /// timer heap about once per header timeout instead of four times per request.
     private func reschedule() {
-        guard let context else { return }
-        guard let deadline = state.deadline else {
-            timer?.cancel()
-            timer = nil
-            scheduledFor = nil
-            return
-        }
-        if scheduledFor == deadline, timer != nil { return }
+        guard context != nil, let deadline = state.deadline else { return }
+        if timer != nil, let scheduledFor, scheduledFor <= deadline { return }
         timer?.cancel()
+        arm(at: deadline)
+    }
+
+    private func arm(at deadline: NIODeadline) {
+        guard let context else { return }
         scheduledFor = deadline
         timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
             self.timer = nil
@@ -105,8 +107,8 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
             if let expiry = self.state.expired(now: .now()) {
                 self.onExpiry(expiry)
                 self.context?.close(promise: nil)
-            } else {
-                self.reschedule()
+            } else if let next = self.state.deadline {
+                self.arm(at: next)
             }
         }
     }
