@@ -27,7 +27,11 @@ struct WebhookController: Sendable {
     func receive(_ request: Request, context: AppContext) async throws -> Response {
         // Refused from the head alone, before a byte of the body is read; the connection is then
         // closed (`Connection: close`), so a sender cannot make us wait for a body we refuse.
-        if let refusal = refuseBeforeBody(request.head) {
+        let signature: SignatureHeader
+        switch checkHead(request.head) {
+        case .success(let parsed):
+            signature = parsed
+        case .failure(let refusal):
             metrics.webhookRequest(.refused(refusal.code))
             if refusal.code != .payloadTooLarge { metrics.signatureFailure(refusal.code) }
             return reject(refusal, context: context, close: true)
@@ -41,10 +45,8 @@ struct WebhookController: Sendable {
             return reject(tooLarge, context: context, close: true)
         }
         let bytes = body.readableBytesView
-        let header = request.headers[Self.signatureHeader]
-
         let envelope: EventEnvelope
-        switch verifyAndDecode(header: header, body: bytes) {
+        switch verifyAndDecode(signature, body: bytes) {
         case .success(let e):
             envelope = e
         case .failure(let error):
@@ -83,17 +85,17 @@ struct WebhookController: Sendable {
         return JSONResponse.make(status: .ok, bytes: duplicate ? Self.duplicateBytes : Self.storedBytes)
     }
 
-    /// A refusal decided from the request head: a `Content-Length` above the limit (413), then a
-    /// missing or malformed `Stripe-Signature` (400) — the same codes and order as after reading.
-    func refuseBeforeBody(_ head: HTTPRequest) -> APIError? {
+    /// The request head's verdict: a refusal — a `Content-Length` above the limit (413), then a
+    /// missing or malformed `Stripe-Signature` (400), the same codes and order as after reading —
+    /// or the parsed signature header, which the body is verified against once it has arrived.
+    func checkHead(_ head: HTTPRequest) -> Result<SignatureHeader, APIError> {
         if let declared = head.headerFields[.contentLength].flatMap({ Int($0) }), declared > maxBodyBytes {
-            return tooLarge
+            return .failure(tooLarge)
         }
         do throws(BillingCoreError) {
-            _ = try SignatureHeader(parsing: head.headerFields[Self.signatureHeader])
-            return nil
+            return .success(try SignatureHeader(parsing: head.headerFields[Self.signatureHeader]))
         } catch {
-            return APIError(.badRequest, code: APIError.Code(error.code), message: error.message)
+            return .failure(APIError(.badRequest, code: APIError.Code(error.code), message: error.message))
         }
     }
 
@@ -103,9 +105,9 @@ struct WebhookController: Sendable {
     }
 
     /// Signature first, then the body (SPEC §4 order); the first failure names the error.
-    func verifyAndDecode(header: String?, body: ByteBufferView) -> Result<EventEnvelope, BillingCoreError> {
+    func verifyAndDecode(_ signature: SignatureHeader, body: ByteBufferView) -> Result<EventEnvelope, BillingCoreError> {
         do throws(BillingCoreError) {
-            try verifier.verify(header: header, payload: body, now: now())
+            try verifier.verify(signature, payload: body, now: now())
             return .success(try EventEnvelope(decoding: body))
         } catch {
             return .failure(error)

@@ -53,6 +53,17 @@ public struct WebhookSignatureVerifier: Sendable {
         now: Int64
     ) throws(BillingCoreError) -> SignatureHeader {
         let parsed = try SignatureHeader(parsing: header)
+        try verify(parsed, payload: payload, now: now)
+        return parsed
+    }
+
+    /// Verifies one delivery whose header the caller has already parsed (the webhook parses it
+    /// from the request head, before reading the body): the signature check, then the timestamp.
+    public func verify<Payload: Collection<UInt8>>(
+        _ parsed: SignatureHeader,
+        payload: Payload,
+        now: Int64
+    ) throws(BillingCoreError) {
         guard signatureMatches(parsed, payload: payload) else {
             throw BillingCoreError(
                 .signatureMismatch,
@@ -65,7 +76,6 @@ public struct WebhookSignatureVerifier: Sendable {
                 "the Stripe-Signature timestamp is more than \(tolerance) seconds old"
             )
         }
-        return parsed
     }
 
     /// stripe-python: `if tolerance and timestamp < now - tolerance`.
