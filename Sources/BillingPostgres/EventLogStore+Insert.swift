@@ -48,6 +48,23 @@ extension EventLogStore {
                 """)
         }
     }
+
+    /// `countDeliveries` for the rows no other transaction holds: a row a processor is settling
+    /// (locked until its batch commits, which can take tens of milliseconds) is skipped, not waited
+    /// for, so a connection is never held idle behind a batch. Each counted row commits on its own
+    /// when the caller runs outside a transaction.
+    /// - Returns: the rows not counted: their event was locked, or is no longer stored.
+    public static func countDeliveriesUnlessLocked(_ rows: some Collection<NewEventRow>, in session: PGSession) throws -> [NewEventRow] {
+        var skipped: [NewEventRow] = []
+        for row in rows {
+            let counted = try session.prepared("count_delivery_unless_locked", """
+                UPDATE billing_events SET delivery_count = delivery_count + \(row.deliveries)::int
+                WHERE id = (SELECT id FROM billing_events WHERE stripe_event_id = \(row.event.envelope.id) FOR UPDATE SKIP LOCKED)
+                """)
+            if counted.affectedRows == 0 { skipped.append(row) }
+        }
+        return skipped
+    }
 }
 
 extension EventLogStore {

@@ -109,11 +109,9 @@ public final class IngestWriter: Sendable {
         }
     }
 
-    /// Stores `rows` in one transaction and answers their first deliveries at once; then, in a
-    /// second transaction, counts the webhook deliveries of events that were already stored and
-    /// answers those, in a task of its own. Only redeliveries can wait there — for the processor's
-    /// lock on a row it is settling — so new events are never held up by processing. Throws
-    /// (answering nobody) only when the first transaction fails.
+    /// Stores `rows` in one transaction and answers their first deliveries at once; then counts
+    /// the webhook deliveries of events that were already stored (`countRedeliveries`), in a task
+    /// of its own, and answers those. Throws (answering nobody) only when the first transaction fails.
     private func write(_ rows: [Row], batch: [Pending], groups: [String: [Int]]) async throws {
         let inserted = try await pool.withConnection { session in try EventLogStore.insert(rows, in: session) }
         var redelivered: [Row] = []
@@ -126,18 +124,51 @@ public final class IngestWriter: Sendable {
             }
         }
         guard !redelivered.isEmpty else { return }
-        // Off the flusher: counting may wait for the processor's lock, and the flusher must go on
-        // storing new events meanwhile.
+        // Off the flusher: counting may wait for the processor, and the flusher must go on storing
+        // new events meanwhile.
         let counted = redelivered
-        Task {
-            do {
-                try await pool.withConnection { session in try EventLogStore.countDeliveries(counted, in: session) }
-                for row in counted { answer(batch, members: groups[row.event.envelope.id]!, stored: false) }
-            } catch {
-                for row in counted { groups[row.event.envelope.id]!.forEach { batch[$0].continuation.resume(throwing: error) } }
+        Task { await countRedeliveries(counted, batch: batch, groups: groups) }
+    }
+
+    /// Adds redeliveries to `delivery_count` and answers each once its count is committed. A row
+    /// the processor holds (until its batch commits) is tried again after a short pause (2, 4, then
+    /// 8 ms), without keeping a pooled connection meanwhile: counters blocked on row locks used to
+    /// hold most of the pool and starve the flushers of connections. After half a second of pauses
+    /// the rest is counted waiting for the locks, as before.
+    private func countRedeliveries(_ rows: [Row], batch: [Pending], groups: [String: [Int]]) async {
+        var pending = rows
+        var pause = Duration.milliseconds(2)
+        var paused = Duration.zero
+        do {
+            while !pending.isEmpty {
+                let waitForLocks = paused >= Self.countPauses
+                let uncounted: [Row]
+                if waitForLocks {
+                    let rows = pending
+                    try await pool.withConnection { session in try EventLogStore.countDeliveries(rows, in: session) }
+                    uncounted = []
+                } else {
+                    let rows = pending
+                    uncounted = try await pool.withConnection { session in try EventLogStore.countDeliveriesUnlessLocked(rows, in: session) }
+                }
+                let left = Set(uncounted.map(\.event.envelope.id))
+                for row in pending where !left.contains(row.event.envelope.id) {
+                    answer(batch, members: groups[row.event.envelope.id]!, stored: false)
+                }
+                pending = uncounted
+                if !pending.isEmpty {
+                    try? await Task.sleep(for: pause)
+                    paused += pause
+                    pause = min(pause * 2, .milliseconds(8))
+                }
             }
+        } catch {
+            for row in pending { groups[row.event.envelope.id]!.forEach { batch[$0].continuation.resume(throwing: error) } }
         }
     }
+
+    /// How long, in pauses, a locked event's redelivery is tried again before it waits for the lock.
+    static let countPauses = Duration.milliseconds(512)
 
     /// The first member of an id is `stored` when its row was inserted; every other is `duplicate`.
     private func answer(_ batch: [Pending], members: [Int], stored: Bool) {

@@ -58,4 +58,32 @@ import Testing
             await pool.shutdown()
         }
     }
+
+    /// Counting without waiting: a row a processor holds, and an id no longer stored, come back
+    /// uncounted; once the lock is gone the same call counts the row.
+    @Test func countingSkipsALockedRowAndCountsItOnceFree() async throws {
+        try await TestDatabase.withFresh { url in
+            let pool = PGPool(url: url, size: 1)
+            let holder = try await PGConnection.connect(url)
+            _ = try await pool.withConnection { s in
+                try EventLogStore.insert([try Self.row("evt_held", deliveries: 1), try Self.row("evt_free", deliveries: 1)], in: s)
+            }
+            try await holder.withSession { s in
+                try s.execute(script: "BEGIN")
+                try s.query("SELECT id FROM billing_events WHERE stripe_event_id = 'evt_held' FOR UPDATE")
+            }
+            let rows = [try Self.row("evt_held", deliveries: 2), try Self.row("evt_free", deliveries: 1), try Self.row("evt_gone", deliveries: 1)]
+            let skipped = try await pool.withConnection { s in try EventLogStore.countDeliveriesUnlessLocked(rows, in: s) }
+            #expect(skipped.map(\.event.envelope.id) == ["evt_held", "evt_gone"])
+            #expect(try await Self.deliveryCount(pool, "evt_held") == 1)
+            #expect(try await Self.deliveryCount(pool, "evt_free") == 2)
+
+            try await holder.withSession { s in try s.execute(script: "COMMIT") }
+            let left = try await pool.withConnection { s in try EventLogStore.countDeliveriesUnlessLocked(Array(rows.prefix(1)), in: s) }
+            #expect(left.isEmpty)
+            #expect(try await Self.deliveryCount(pool, "evt_held") == 3)
+            await holder.close()
+            await pool.shutdown()
+        }
+    }
 }
