@@ -26,6 +26,8 @@ import Testing
             for _ in 0..<50 {
                 try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
             }
+            try await client.execute(uri: "/readyz", method: .get) { #expect(String(buffer: $0.body) == #"{"status":"ready"}"#) }
+            try await client.execute(uri: "/healthz", method: .get) { #expect(String(buffer: $0.body) == #"{"status":"ok"}"#) }
             #expect(checks.withLock { $0 } == 1)
         }
     }
