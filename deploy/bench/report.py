@@ -236,6 +236,12 @@ def main():
         i["ratio_to_floor"] = round(i["events_per_s"] / floors[c], 2)
         i["cpu"] = cpu(logs, f"ingest-c{c}", i["requests"])
         phases.append(i)
+    http_floor = None
+    if os.path.exists(os.path.join(logs, "http-floor.json")):
+        d = json.load(open(os.path.join(logs, "http-floor.json")))
+        http_floor = {"phase": "http floor", "concurrency": 32, "requests_per_s": round(d["rps"], 1),
+                      "requests": d["requests"], "p99_ms": d["p99_ms"], "errors": d["errors"],
+                      "cpu": cpu(logs, "http-floor", d["requests"])}
     end = e2e(logs, floors[32])
     end["ratio_to_floor"] = round(end["events_per_s"] / floors[32], 2)
     end["cpu"] = cpu(logs, "e2e", end["requests"])
@@ -271,7 +277,7 @@ def main():
     })
     doc = {"date": a.date, "machine": a.machine, "load_average_start_end": a.load, "postgres": a.postgres, "seed": a.seed, "quick": bool(a.quick),
            "phase_seconds": a.secs, "e2e_seconds": a.e2e_secs, "phases": phases, "end_to_end": end,
-           "ceiling": ceil, "replay": rep,
+           "ceiling": ceil, "replay": rep, "http_floor": http_floor,
            "machine_busy_pct_before_load": baseline["machine_busy_pct"] if baseline else None,
            "rss": memory, "targets": targets}
     with open(a.out, "w") as f:
@@ -327,6 +333,11 @@ def main():
               f"{fmt(ceil['ratio_to_floor'])} x the floor at 32; machine CPU per row: floor at 32 "
               f"{fmt(us(phases[-2], 'machine_us_per_event'), 0)} us, ceiling {fmt(ceil_row_us, 0)} us; ingest at 32 per delivery "
               f"{fmt(us(ing32, 'machine_us_per_event'), 0)} us")
+    if http_floor and http_floor["cpu"]:
+        hf = http_floor["cpu"]
+        print(f"http floor: GET /healthz at 32, {http_floor['requests_per_s']:.0f} requests/s: service "
+              f"{fmt(hf['service_us_per_event'], 0)} us per request (the HTTP stack with no work; ingest at 32 "
+              f"{fmt(us(ing32, 'service_us_per_event'), 0)} us per delivery)")
     for r in (rep or {}).get("runs", []):
         print(f"replay ({r['run']}): {r['events']} events in {r['seconds']:.1f} s = {fmt(r['events_per_s'], 0)} events/s; {r['summary']}")
     print("targets (never asserted): " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in targets.items()))
