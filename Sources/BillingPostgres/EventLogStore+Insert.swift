@@ -22,12 +22,18 @@ extension EventLogStore {
     /// nothing (`ON CONFLICT DO NOTHING`, which never waits for the processor's lock on it): not
     /// even its `delivery_count` (`countDeliveries` does that). A NOTIFY on ``channel`` wakes
     /// processors when the transaction commits. Run as a prepared statement, one per row count.
+    ///
+    /// Rows go in in the order of their ids, whatever the caller's order: an insert waits for another
+    /// transaction inserting the same id, and two concurrent batches holding two ids in opposite
+    /// orders used to wait for each other until PostgreSQL's deadlock check (1 s) failed one of them.
     /// - Returns: the Stripe event ids inserted by this call (an id given twice is inserted once).
     public static func insert(_ rows: some Collection<NewEventRow>, in session: PGSession) throws -> Set<String> {
         guard !rows.isEmpty else { return [] }
         var query = PGQuery(unsafeSQL: insertSQL(rowCount: rows.count))
         query.binds.reserveCapacity(rows.count * 11)
-        for row in rows { query.appendEventRow(row.event, deliveries: row.deliveries) }
+        for row in rows.sorted(by: { $0.event.envelope.id < $1.event.envelope.id }) {
+            query.appendEventRow(row.event, deliveries: row.deliveries)
+        }
         let result = try session.prepared("insert_events_\(rows.count)", query)
         return Set(result.rows.compactMap { $0.string("stripe_event_id") })
     }

@@ -86,4 +86,39 @@ import Testing
             await pool.shutdown()
         }
     }
+
+    /// Two transactions inserting the same two new ids, given in opposite orders, do not deadlock:
+    /// rows go in in id order, so the second one waits for the first instead of holding an id the
+    /// first then waits for (PostgreSQL would fail one of them after its 1 s deadlock check).
+    @Test func batchesWithTheSameIdsInOppositeOrdersDoNotDeadlock() async throws {
+        try await TestDatabase.withFresh { url in
+            let first = try await PGConnection.connect(url)
+            let second = try await PGConnection.connect(url)
+            let x = try Self.row("evt_order_x", deliveries: 1), y = try Self.row("evt_order_y", deliveries: 1)
+            let firstInserted = try await first.withSession { s in
+                try s.execute(script: "BEGIN")
+                return try EventLogStore.insert([x], in: s)
+            }
+            #expect(firstInserted == ["evt_order_x"])
+            // Waits for `first` on evt_order_x (given last, inserted first).
+            let secondBatch = Task {
+                try await second.withSession { s in
+                    try s.execute(script: "BEGIN")
+                    let inserted = try EventLogStore.insert([y, x], in: s)
+                    try s.execute(script: "COMMIT")
+                    return inserted
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            let thenY = try await first.withSession { s in
+                let inserted = try EventLogStore.insert([y], in: s)
+                try s.execute(script: "COMMIT")
+                return inserted
+            }
+            #expect(thenY == ["evt_order_y"])
+            #expect(try await secondBatch.value.isEmpty)
+            await first.close()
+            await second.close()
+        }
+    }
 }
