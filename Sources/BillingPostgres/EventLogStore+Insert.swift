@@ -19,8 +19,10 @@ extension EventLogStore {
     ///
     /// Each new row is `received` and due now, holds the body byte for byte and the envelope's
     /// fields as given — `livemode` NULL when the body has none. An id already stored changes
-    /// nothing (`ON CONFLICT DO NOTHING`, which never waits for the processor's lock on it): not
-    /// even its `delivery_count` (`countDeliveries` does that). A NOTIFY on ``channel`` wakes
+    /// nothing (`ON CONFLICT DO NOTHING`, which does not wait for the processor's row lock on it, but
+    /// does wait for a transaction that has updated it and not yet committed, such as a processor
+    /// between its settle statement and COMMIT): not even its `delivery_count` (`countDeliveries`
+    /// does that). A NOTIFY on ``channel`` wakes
     /// processors when the transaction commits. Run as a prepared statement, one per row count.
     ///
     /// Rows go in in the order of their ids, whatever the caller's order: an insert waits for another

@@ -12,8 +12,9 @@ import Synchronization
 ///
 /// Duplicates inside a batch are folded first: the first delivery of an id is the one that may
 /// be answered `stored`, the others are `duplicate`, and `delivery_count` grows by every webhook
-/// delivery. New events are inserted with `ON CONFLICT DO NOTHING`, which never waits for the
-/// processor's lock on an existing row; deliveries of events stored before are counted in a
+/// delivery. New events are inserted with `ON CONFLICT DO NOTHING`, which does not wait for the
+/// processor's lock on an existing row (only, for a moment, for a processor that has already
+/// settled that row and is committing); deliveries of events stored before are counted in a
 /// second transaction and answered after it commits. When a batch fails for a reason other than
 /// a lost connection, its events are retried one by one, so one bad event never fails its
 /// neighbours.
