@@ -109,25 +109,44 @@ import Testing
     /// timer armed for the request's earlier header deadline fires, finds the later idle deadline
     /// and waits for it. A connection that keeps sending requests stays open past every deadline.
     @Test func keptAliveConnectionsCloseAtTheirIdleDeadline() async throws {
-        let timeouts = ConnectionTimeouts(header: .milliseconds(500), body: .seconds(1), idle: .seconds(2))
+        let timeouts = ConnectionTimeouts(header: .milliseconds(500), body: .seconds(1), idle: .seconds(3))
         try await Self.withLiveServer(timeouts: timeouts) { port, metrics in
             let request = Array("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
             let busy = try Self.open(port)
             defer { close(busy) }
-            // 8 requests 0.3 s apart: 2.4 s, past the header and idle deadlines of the first one.
-            for _ in 0..<8 {
+            // A request every 0.3 s for 3.6 s: past the header deadline and the idle one of the first.
+            let inUse = Date()
+            while Date().timeIntervalSince(inUse) < 3.6 {
                 ServeProcessTests.send(busy, request)
-                let answer = await Self.readUntilClosed(busy, seconds: 0.3)
+                let answer = await Self.readAnswer(busy, seconds: 10)
                 #expect(answer.text.hasPrefix("HTTP/1.1 200"), "\(answer.text)")
                 #expect(!answer.closed, "a connection in use was closed")
+                if answer.closed { return }
+                try await Task.sleep(for: .milliseconds(300))
             }
+            ServeProcessTests.send(busy, request)
+            #expect(await Self.readAnswer(busy, seconds: 10).text.hasPrefix("HTTP/1.1 200"))
             let started = Date()
-            let closed = await Self.readUntilClosed(busy, seconds: 6).closed
+            let closed = await Self.readUntilClosed(busy, seconds: 15).closed
             let waited = Date().timeIntervalSince(started)
             #expect(closed, "an idle kept-alive connection stayed open")
-            #expect(waited > 1.5, "closed after \(waited) s, before its idle deadline of 2 s")
+            #expect(waited > 1.5, "closed after \(waited) s, before its idle deadline of 3 s")
             #expect(Self.counter(metrics, #"billing_http_connections_closed_total{reason="idle_timeout"}"#) >= 1)
         }
+    }
+
+    /// Reads one `/healthz` answer (it ends with the JSON body's `}`), or until the peer closes or
+    /// `seconds` pass.
+    static func readAnswer(_ fd: Int32, seconds: Double) async -> (text: String, closed: Bool) {
+        let deadline = Date().addingTimeInterval(seconds)
+        var text = ""
+        while Date() < deadline {
+            let part = await readUntilClosed(fd, seconds: 0.05)
+            text += part.text
+            if part.closed { return (text, true) }
+            if text.contains("\r\n\r\n"), text.hasSuffix("}") { return (text, false) }
+        }
+        return (text, false)
     }
 
     /// A webhook without `Stripe-Signature`, with a malformed one, or announcing a body above the
