@@ -44,7 +44,10 @@ def wrk_phase(logs, name, phase, c, tag):
     return {
         "phase": phase, "concurrency": c, "events_per_s": round(d["rps"], 1), "requests": d["requests"],
         "seconds": d["seconds"], "p50_ms": d["p50_ms"], "p95_ms": d["p95_ms"], "p99_ms": d["p99_ms"],
-        "max_ms": d["max_ms"], "errors": d["errors"], "wraps": d["wraps"],
+        "max_ms": d["max_ms"], "mean_ms": d.get("mean_ms"), "errors": d["errors"], "wraps": d["wraps"],
+        # Little's law: requests in flight = rate x mean latency, at most the connections. More means
+        # wrk's clock-based latencies (gettimeofday) are not real request times in this phase.
+        "implied_in_flight": round(d["rps"] * d["mean_ms"] / 1000.0, 1) if d.get("mean_ms") is not None else None,
         "prepared_requests": req["requests"], "prepared_duplicates": req["duplicates"],
         "mean_body_bytes": req["mean_body_bytes"], "event_types": req["types"],
     }
@@ -299,6 +302,11 @@ def main():
         print(f"{p['phase']:<11} {p['concurrency']:>4} {p['events_per_s']:>9.0f} {fmt(p['p50_ms']):>8} {fmt(p['p95_ms']):>8} "
               f"{fmt(p['p99_ms']):>8} {fmt(p['max_ms'], 1):>8} {p['ratio_to_floor']:>8.2f}")
     print("-" * len(hdr))
+    for p in phases + [end]:
+        flight = p.get("implied_in_flight")
+        if flight is not None and flight > 1.2 * p["concurrency"]:
+            print(f"WARNING: {p['phase']} at {p['concurrency']}: rate x mean latency = {flight:.0f} requests in flight "
+                  f"with {p['concurrency']} connections; wrk's latencies in this phase are not real request times")
     print(f"end-to-end processed: {fmt(end['processed_per_s'], 0)} events/s ({fmt(end['processed_ratio_to_floor'])} x floor at 32); "
           f"queue depth (received+retry) first {end['queue_depth_first']}, max {end['queue_depth_max']}, "
           f"end of load {end['queue_depth_end_of_load']}, slope over the 2nd half {end['queue_slope_second_half_per_s']}/s; "
