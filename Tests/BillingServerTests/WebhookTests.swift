@@ -316,6 +316,9 @@ import Testing
             _ = try await TestApp.eventually(seconds: 3) { answered.withLock { $0 } != nil }
             #expect(answered.withLock { $0 } == true, "a new event was not answered within 3 s while other events' rows were locked")
             #expect(try await TestApp.count(pool, "SELECT sum(delivery_count)::int AS count FROM billing_events WHERE stripe_event_id LIKE 'evt_busy_%'") == 2)
+            // Held past the counters' half second of tries: they end up waiting for the locks themselves.
+            try await Task.sleep(for: .milliseconds(700))
+            #expect(try await TestApp.count(pool, "SELECT sum(delivery_count)::int AS count FROM billing_events WHERE stripe_event_id LIKE 'evt_busy_%'") == 2)
             _ = try await holder.withSession { s in try s.execute(script: "COMMIT") }
             try await fresh.value
             for redelivery in redeliveries {
