@@ -22,8 +22,8 @@ extension EventLogStore {
     /// nothing (`ON CONFLICT DO NOTHING`, which does not wait for the processor's row lock on it, but
     /// does wait for a transaction that has updated it and not yet committed, such as a processor
     /// between its settle statement and COMMIT): not even its `delivery_count` (`countDeliveries`
-    /// does that). A NOTIFY on ``channel`` wakes
-    /// processors when the transaction commits. Run as a prepared statement, one per row count.
+    /// does that). A NOTIFY on ``channel`` wakes processors when the transaction commits. Run as a
+    /// prepared statement, one per row count.
     ///
     /// Rows go in in the order of their ids, whatever the caller's order: an insert waits for another
     /// transaction inserting the same id, and two concurrent batches holding two ids in opposite

@@ -142,15 +142,10 @@ public final class IngestWriter: Sendable {
         var paused = Duration.zero
         do {
             while !pending.isEmpty {
-                let waitForLocks = paused >= Self.countPauses
-                let uncounted: [Row]
-                if waitForLocks {
-                    let rows = pending
-                    try await pool.withConnection { session in try EventLogStore.countDeliveries(rows, in: session) }
-                    uncounted = []
-                } else {
-                    let rows = pending
-                    uncounted = try await pool.withConnection { session in try EventLogStore.countDeliveriesUnlessLocked(rows, in: session) }
+                let rows = pending, waitForLocks = paused >= Self.countPauses
+                let uncounted = try await pool.withConnection { session -> [Row] in
+                    if waitForLocks { try EventLogStore.countDeliveries(rows, in: session); return [] }
+                    return try EventLogStore.countDeliveriesUnlessLocked(rows, in: session)
                 }
                 let left = Set(uncounted.map(\.event.envelope.id))
                 for row in pending where !left.contains(row.event.envelope.id) {
