@@ -89,14 +89,25 @@ struct WebhookController: Sendable {
     /// missing or malformed `Stripe-Signature` (400), the same codes and order as after reading —
     /// or the parsed signature header, which the body is verified against once it has arrived.
     func checkHead(_ head: HTTPRequest) -> Result<SignatureHeader, APIError> {
-        if let declared = head.headerFields[.contentLength].flatMap({ Int($0) }), declared > maxBodyBytes {
+        if let declared = Self.value(of: .contentLength, in: head.headerFields).flatMap({ Int($0) }), declared > maxBodyBytes {
             return .failure(tooLarge)
         }
         do throws(BillingCoreError) {
-            return .success(try SignatureHeader(parsing: head.headerFields[Self.signatureHeader]))
+            return .success(try SignatureHeader(parsing: Self.value(of: Self.signatureHeader, in: head.headerFields)))
         } catch {
             return .failure(APIError(.badRequest, code: APIError.Code(error.code), message: error.message))
         }
+    }
+
+    /// A header's value as `HTTPFields`' subscript gives it — several fields of the name joined with
+    /// ", " — but without the subscript's generic join when the name is sent once, as it always is.
+    static func value(of name: HTTPField.Name, in fields: HTTPFields) -> String? {
+        var found: String?
+        for field in fields where field.name == name {
+            if found != nil { return fields[name] }
+            found = field.value
+        }
+        return found
     }
 
     /// 413 `payload_too_large`, declared or read.

@@ -1,4 +1,4 @@
-import BillingCore
+@testable import BillingCore
 import Foundation
 import Testing
 
@@ -42,6 +42,28 @@ import Testing
     @Test func hmacOfEmptyKeyAndMessage() {
         let mac = HMACSHA256.mac(key: [], message: [])
         #expect(HMACSHA256.lowercaseHex(mac) == "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad")
+    }
+
+    /// A prepared key gives the one-shot MAC for any split of the message into two parts, for an
+    /// empty key, an empty message and a key longer than SHA-256's 64-byte block (which HMAC hashes).
+    @Test(arguments: [
+        ("whsec_test", #"1700000000.{"id":"evt_1"}"#),
+        ("", ""),
+        ("", "1700000000."),
+        (String(repeating: "k", count: 100), String(repeating: "message ", count: 700)),
+    ])
+    func preparedKeyMatchesOneShotMAC(secret: String, message: String) {
+        let key = HMACSHA256.Key(Array(secret.utf8)), bytes = Array(message.utf8)
+        let expected = HMACSHA256.mac(key: Array(secret.utf8), message: bytes)
+        for split in Set([0, bytes.count / 3, bytes.count]) {
+            var mac = [UInt8](repeating: 0, count: HMACSHA256.byteCount)
+            Array(bytes[..<split]).withUnsafeBytes { first in
+                Array(bytes[split...]).withUnsafeBytes { second in
+                    mac.withUnsafeMutableBufferPointer { key.mac(first, second, into: $0) }
+                }
+            }
+            #expect(mac == expected, "split at \(split)")
+        }
     }
 
     // MARK: - Rotation

@@ -1,6 +1,6 @@
 import BillingCore
 import BillingPostgres
-import BillingServer
+@testable import BillingServer
 import BillingTestSupport
 import Foundation
 import HTTPTypes
@@ -41,6 +41,19 @@ import Testing
             // Stored exactly as received (SPEC §3), not as jsonb.
             #expect(row.string("body") == String(decoding: body, as: UTF8.self) && row.bool("no_jsonb") == true)
         }
+    }
+
+    /// A header is read as `HTTPFields` gives it: as sent when sent once (its name in any case),
+    /// joined with ", " when sent several times, absent as nil.
+    @Test func headerValuesAreReadAsHTTPFieldsGivesThem() throws {
+        let name = WebhookController.signatureHeader
+        var fields: HTTPFields = [.contentType: "application/json"]
+        #expect(WebhookController.value(of: name, in: fields) == nil)
+        fields.append(HTTPField(name: try #require(HTTPField.Name("stripe-SIGNATURE")), value: "t=1,v1=a"))
+        #expect(WebhookController.value(of: name, in: fields) == "t=1,v1=a")
+        fields.append(HTTPField(name: name, value: "v1=b"))
+        #expect(WebhookController.value(of: name, in: fields) == "t=1,v1=a, v1=b")
+        #expect(WebhookController.value(of: name, in: fields) == fields[name])
     }
 
     /// A repeated delivery answers `duplicate:true` and increments `delivery_count`.

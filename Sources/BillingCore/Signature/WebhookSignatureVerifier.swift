@@ -21,8 +21,8 @@ public struct WebhookSignatureVerifier: Sendable {
 
     /// Maximum accepted age of `t`, in seconds; 0 means no timestamp check.
     public let tolerance: Int64
-    /// Each configured secret's UTF-8 bytes, in configuration order.
-    private let keys: [[UInt8]]
+    /// Each configured secret's UTF-8 bytes made into an HMAC key, in configuration order.
+    private let keys: [HMACSHA256.Key]
 
     /// - Parameters:
     ///   - secrets: The endpoint secrets (`whsec_…`) as configured, used verbatim. Several secrets
@@ -31,7 +31,7 @@ public struct WebhookSignatureVerifier: Sendable {
     ///     check, as in stripe-python. Must not be negative.
     public init(secrets: [String], tolerance: Int64 = WebhookSignatureVerifier.defaultTolerance) {
         precondition(tolerance >= 0, "webhook signature tolerance must not be negative")
-        self.keys = secrets.map { Array($0.utf8) }
+        self.keys = secrets.map { HMACSHA256.Key(Array($0.utf8)) }
         self.tolerance = tolerance
     }
 
@@ -92,13 +92,23 @@ public struct WebhookSignatureVerifier: Sendable {
         // The only plausible match has 64 characters; skip the HMAC when no v1 could match.
         guard header.v1Signatures.prefix(Self.maxCheckedSignatures).contains(where: { $0.utf8.count == HMACSHA256.hexCount }) else { return false }
 
-        let message = Self.signedPayload(timestamp: header.timestamp, payload: payload)
-        return message.withUnsafeBytes { message in
+        // The signed message is `"<t>."` then the body, hashed in two parts: the body is not copied.
+        var prefix = Array(String(header.timestamp).utf8)
+        prefix.append(UInt8(ascii: "."))
+        let matched = payload.withContiguousStorageIfAvailable { body in
+            matches(header, prefix: prefix, body: UnsafeRawBufferPointer(body))
+        }
+        if let matched { return matched }
+        return Array(payload).withUnsafeBytes { body in matches(header, prefix: prefix, body: body) }
+    }
+
+    private func matches(_ header: SignatureHeader, prefix: [UInt8], body: UnsafeRawBufferPointer) -> Bool {
+        prefix.withUnsafeBytes { prefix in
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: HMACSHA256.byteCount + HMACSHA256.hexCount) { scratch in
                 let mac = UnsafeMutableBufferPointer(rebasing: scratch[0..<HMACSHA256.byteCount])
                 let hex = UnsafeMutableBufferPointer(rebasing: scratch[HMACSHA256.byteCount...])
                 for key in keys {
-                    key.withUnsafeBytes { key in HMACSHA256.mac(key: key, message: message, into: mac) }
+                    key.mac(prefix, body, into: mac)
                     HMACSHA256.writeLowercaseHex(UnsafeBufferPointer(mac), into: hex)
                     for signature in header.v1Signatures.prefix(Self.maxCheckedSignatures)
                     where HMACSHA256.constantTimeEquals(UnsafeBufferPointer(hex), signature.utf8) {
@@ -108,19 +118,6 @@ public struct WebhookSignatureVerifier: Sendable {
                 return false
             }
         }
-    }
-
-    /// `"<t>."` in canonical decimal followed by the payload bytes: the one copy of the body,
-    /// needed because OpenSSL's one-shot `HMAC()` takes a contiguous message.
-    private static func signedPayload<Payload: Collection<UInt8>>(timestamp: Int64, payload: Payload) -> [UInt8] {
-        let prefix = String(timestamp).utf8
-        var message: [UInt8] = []
-        message.reserveCapacity(prefix.count + 1 + payload.count)
-        message.append(contentsOf: prefix)
-        message.append(UInt8(ascii: "."))
-        let appended: Void? = payload.withContiguousStorageIfAvailable { message.append(contentsOf: $0) }
-        if appended == nil { message.append(contentsOf: payload) }
-        return message
     }
 }
 
