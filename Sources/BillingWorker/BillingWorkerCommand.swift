@@ -20,6 +20,7 @@ struct BillingWorkerCommand: AsyncParsableCommand {
         // to a separate cooperative pool and back, which cost a context switch per hop on this
         // service's 2-core budget. Nothing here blocks a task: libpq and libcurl run on their own
         // thread pools.
+        NIOSingletons.groupLoopCountSuggestion = EventLoopThreads.count()
         _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         do {
             var command = try parseAsRoot()

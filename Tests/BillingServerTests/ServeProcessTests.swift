@@ -83,6 +83,45 @@ import Testing
         #expect(text.split(separator: "\n").count == 1)
     }
 
+    /// `BILLING_EVENT_LOOP_THREADS` outside 1...256 is one line naming it and exit code 2.
+    @Test(arguments: ["0", "257", "two"]) func invalidEventLoopThreadsIsOneLineAndExit2(value: String) throws {
+        let (process, err) = try Self.launch(["serve"], environment: ["PATH": "/usr/bin:/bin", "BILLING_EVENT_LOOP_THREADS": value])
+        process.waitUntilExit()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 2)
+        #expect(text.contains("BILLING_EVENT_LOOP_THREADS") && text.contains(value))
+        #expect(text.split(separator: "\n").count == 1)
+    }
+
+    /// `serve` runs as many event loop threads as `BILLING_EVENT_LOOP_THREADS` says, and half the
+    /// cores (at least one) without it.
+    @Test func serveRunsTheConfiguredEventLoopThreads() async throws {
+        try await TestDatabase.withFresh { url in
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            for (setting, expected) in [("3", 3), (nil, max(1, cores / 2))] {
+                let port = try Self.freePort()
+                var environment = [
+                    "PATH": "/usr/bin:/bin", "DATABASE_URL": url, "STRIPE_WEBHOOK_SECRETS": "whsec_threads_test",
+                    "PORT": String(port), "BILLING_MIGRATIONS_DIR": TestDatabase.migrationsDirectory.path,
+                ]
+                environment["BILLING_EVENT_LOOP_THREADS"] = setting
+                let (process, _) = try Self.launch(["serve"], environment: environment)
+                defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+                var fd: Int32?
+                for _ in 0..<200 where fd == nil {
+                    fd = Self.connect(port: port)
+                    if fd == nil { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                close(try #require(fd))
+                let tasks = "/proc/\(process.processIdentifier)/task"
+                let names = try FileManager.default.contentsOfDirectory(atPath: tasks).map {
+                    (try? String(contentsOfFile: "\(tasks)/\($0)/comm", encoding: .utf8)) ?? ""
+                }
+                #expect(names.filter { $0.hasPrefix("NIO-SGLTN-") }.count == expected, "BILLING_EVENT_LOOP_THREADS=\(setting ?? "unset")")
+            }
+        }
+    }
+
     /// SIGTERM while a delivery is in flight: the delivery still gets its 200 and is stored,
     /// the processor stops after its batch, and the process exits 0.
     @Test func sigtermDrainsInFlightRequest() async throws {
