@@ -299,6 +299,8 @@ extension JSONScanner.Decoded {
 // MARK: - Keys
 
 private enum ObjectKey: Int, JSONMemberKey {
+    static let names = JSONMemberNames<Self>()
+
     case id, customer, metadata, status, trialStart, trialEnd, currentPeriodStart, currentPeriodEnd, items
     case cancelAtPeriodEnd, canceledAt, pauseCollection, subscription, subscriptionDetails, parent, billingReason
     case amountPaid, created, clientReferenceId
@@ -329,12 +331,16 @@ private enum ObjectKey: Int, JSONMemberKey {
 }
 
 private enum ItemsKey: Int, JSONMemberKey {
+    static let names = JSONMemberNames<Self>()
+
     case data
 
     var name: StaticString { "data" }
 }
 
 private enum ItemKey: Int, JSONMemberKey {
+    static let names = JSONMemberNames<Self>()
+
     case currentPeriodStart, currentPeriodEnd
 
     var name: StaticString {
@@ -346,24 +352,32 @@ private enum ItemKey: Int, JSONMemberKey {
 }
 
 private enum PauseCollectionKey: Int, JSONMemberKey {
+    static let names = JSONMemberNames<Self>()
+
     case behavior
 
     var name: StaticString { "behavior" }
 }
 
 private enum MetadataHolderKey: Int, JSONMemberKey {
+    static let names = JSONMemberNames<Self>()
+
     case metadata
 
     var name: StaticString { "metadata" }
 }
 
 private enum ParentKey: Int, JSONMemberKey {
+    static let names = JSONMemberNames<Self>()
+
     case subscriptionDetails
 
     var name: StaticString { "subscription_details" }
 }
 
 private enum SubscriptionDetailsKey: Int, JSONMemberKey {
+    static let names = JSONMemberNames<Self>()
+
     case subscription, metadata
 
     var name: StaticString {

@@ -132,6 +132,8 @@ extension JSONScanner.Decoded {
 }
 
 private enum EventKey: Int, JSONMemberKey {
+    static let names = JSONMemberNames<Self>()
+
     case id, object, type, created, livemode, data
 
     var name: StaticString {
@@ -147,6 +149,8 @@ private enum EventKey: Int, JSONMemberKey {
 }
 
 private enum DataKey: Int, JSONMemberKey {
+    static let names = JSONMemberNames<Self>()
+
     case object
 
     var name: StaticString { "object" }

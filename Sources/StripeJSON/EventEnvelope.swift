@@ -151,6 +151,8 @@ public struct EventEnvelope: Sendable, Hashable {
 
 /// Every member name the envelope reads, in any of its objects.
 enum EnvelopeKey: Int, JSONMemberKey {
+    static let names = JSONMemberNames<Self>()
+
     case object, id, type, created, apiVersion, livemode, data
     case customer, subscription, parent, subscriptionDetails
 

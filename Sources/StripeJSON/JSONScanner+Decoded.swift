@@ -213,6 +213,8 @@ extension JSONScanner {
 
 /// The one member an expanded reference is read by.
 private enum ReferenceKey: Int, JSONMemberKey {
+    static let names = JSONMemberNames<Self>()
+
     case id
 
     var name: StaticString { "id" }

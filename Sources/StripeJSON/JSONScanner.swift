@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A validating, single-pass reader of JSON text (RFC 8259) in UTF-8, for ``EventEnvelope``.
 ///
 /// Why: ingest decodes the envelope of every delivery, and Foundation's `JSONDecoder` (which maps the
@@ -228,6 +232,8 @@ struct JSONScanner {
 
     /// The member of `Key` that `token` names, compared after unescaping as `JSONDecoder` does.
     private func key<Key: JSONMemberKey>(_ token: StringToken, _: Key.Type) -> Key? {
+        // Most names have no escape: compared byte for byte with the keys of their length only.
+        if !token.hasEscapes { return Key.names.key(named: UnsafeBufferPointer(rebasing: bytes[token.range])) }
         var rawValue = 0
         while let candidate = Key(rawValue: rawValue) {
             if equals(token, candidate.name) { return candidate }
@@ -317,6 +323,37 @@ struct JSONScanner {
 protocol JSONMemberKey: RawRepresentable<Int> {
     /// The key as it appears in JSON.
     var name: StaticString { get }
+    /// The keys grouped by length, made once per type: `static let names = JSONMemberNames<Self>()`.
+    static var names: JSONMemberNames<Self> { get }
+}
+
+/// A ``JSONMemberKey`` type's names grouped by their length in bytes. A body's member names are
+/// mostly ones the reader skips; each is compared with the few keys of its length (usually none),
+/// not with every key of the type in turn.
+struct JSONMemberNames<Key: JSONMemberKey>: Sendable {
+    /// `byLength[n]`: the raw value and name of each key of `n` bytes.
+    private let byLength: [[(rawValue: Int, name: StaticString)]]
+
+    init() {
+        var byLength: [[(rawValue: Int, name: StaticString)]] = []
+        var rawValue = 0
+        while let key = Key(rawValue: rawValue) {
+            let length = key.name.utf8CodeUnitCount
+            if byLength.count <= length { byLength += Array(repeating: [], count: length + 1 - byLength.count) }
+            byLength[length].append((rawValue, key.name))
+            rawValue += 1
+        }
+        self.byLength = byLength
+    }
+
+    /// The key whose name is exactly `raw` (a name without escapes), if any.
+    func key(named raw: UnsafeBufferPointer<UInt8>) -> Key? {
+        guard raw.count < byLength.count, let start = raw.baseAddress else { return nil }
+        for candidate in byLength[raw.count] where memcmp(start, candidate.name.utf8Start, raw.count) == 0 {
+            return Key(rawValue: candidate.rawValue)
+        }
+        return nil
+    }
 }
 
 /// One bit per open container, set for an object: enough for ``JSONScanner/maxDepth`` levels

@@ -21,11 +21,15 @@ public enum StripeErrorBody {
 }
 
 private enum ErrorKey: Int, JSONMemberKey {
+    static let names = JSONMemberNames<Self>()
+
     case error
     var name: StaticString { "error" }
 }
 
 private enum MessageKey: Int, JSONMemberKey {
+    static let names = JSONMemberNames<Self>()
+
     case message
     var name: StaticString { "message" }
 }

@@ -86,6 +86,8 @@ public struct StripeList: Sendable, Hashable {
 
 /// The top-level members of a list and of an event.
 private enum ListKey: Int, JSONMemberKey {
+    static let names = JSONMemberNames<Self>()
+
     case object, data, hasMore, id, type, created, apiVersion, livemode
 
     var name: StaticString {

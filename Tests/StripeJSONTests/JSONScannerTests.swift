@@ -155,6 +155,8 @@ import Testing
     // MARK: - Objects
 
     enum TestKey: Int, JSONMemberKey {
+        static let names = JSONMemberNames<Self>()
+
         case a, b
         var name: StaticString {
             switch self {
@@ -162,6 +164,30 @@ import Testing
             case .b: "b_key"
             }
         }
+    }
+
+    enum SameLengthKey: Int, JSONMemberKey {
+        static let names = JSONMemberNames<Self>()
+
+        case id, type, tip, ip
+
+        var name: StaticString {
+            switch self {
+            case .id: "id"
+            case .type: "type"
+            case .tip: "tip"
+            case .ip: "ip"
+            }
+        }
+    }
+
+    /// A name finds the key of exactly its bytes among keys of one length, and nothing otherwise.
+    @Test func memberNamesFindTheKeyOfExactlyTheirBytes() {
+        func key(_ name: String) -> SameLengthKey? {
+            Array(name.utf8).withUnsafeBufferPointer { SameLengthKey.names.key(named: $0) }
+        }
+        #expect(key("id") == .id && key("ip") == .ip && key("tip") == .tip && key("type") == .type)
+        #expect(key("") == nil && key("i") == nil && key("iq") == nil && key("types") == nil && key("Type") == nil)
     }
 
     /// Reads the strings of keys `a` and `b_key` from an object.
