@@ -57,6 +57,15 @@ import Testing
         return fd
     }
 
+    /// A connection to a `serve` that is starting: tries every 50 ms for up to 10 s; nil if it never listens.
+    static func connectOnceListening(port: Int) async throws -> Int32? {
+        for _ in 0..<200 {
+            if let fd = connect(port: port) { return fd }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return nil
+    }
+
     static func send(_ fd: Int32, _ bytes: [UInt8]) {
         _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
@@ -107,12 +116,7 @@ import Testing
                 environment["BILLING_EVENT_LOOP_THREADS"] = setting
                 let (process, _) = try Self.launch(["serve"], environment: environment)
                 defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
-                var fd: Int32?
-                for _ in 0..<200 where fd == nil {
-                    fd = Self.connect(port: port)
-                    if fd == nil { try await Task.sleep(for: .milliseconds(50)) }
-                }
-                close(try #require(fd))
+                close(try #require(await Self.connectOnceListening(port: port)))
                 let tasks = "/proc/\(process.processIdentifier)/task"
                 let names = try FileManager.default.contentsOfDirectory(atPath: tasks).map {
                     (try? String(contentsOfFile: "\(tasks)/\($0)/comm", encoding: .utf8)) ?? ""
@@ -133,12 +137,7 @@ import Testing
                 "BILLING_MIGRATIONS_DIR": TestDatabase.migrationsDirectory.path, "LOG_FORMAT": "json",
             ])
             defer { if process.isRunning { process.terminate() } }
-            var fd: Int32?
-            for _ in 0..<200 where fd == nil {
-                fd = Self.connect(port: port)
-                if fd == nil { try await Task.sleep(for: .milliseconds(50)) }
-            }
-            let socket = try #require(fd)
+            let socket = try #require(await Self.connectOnceListening(port: port))
             defer { close(socket) }
             let body = Array(#"{"id":"evt_sigterm","object":"event","type":"invoice.created","created":1750000000,"livemode":false,"data":{"object":{"id":"in_1","object":"invoice"}}}"#.utf8)
             let signature = WebhookSigner.header(secret: secret, payload: body, timestamp: Int64(Date().timeIntervalSince1970))
