@@ -5,7 +5,8 @@ extension EventLogStore {
     /// back-fill: source `backfill`) in the caller's transaction, with `delivery_count` 0.
     ///
     /// Through ``insert(_:in:)``, in chunks of 200: an id already stored changes nothing, not even
-    /// its `delivery_count`, which counts webhook deliveries only.
+    /// its `delivery_count`, which counts webhook deliveries only. When it inserted any, a NOTIFY in
+    /// the same transaction wakes the processors at its commit.
     /// - Returns: the Stripe event ids inserted by this call (an id given twice is inserted once).
     public static func insertUndelivered(_ events: [IncomingEvent], in session: PGSession) throws -> Set<String> {
         var inserted = Set<String>()
@@ -15,6 +16,7 @@ extension EventLogStore {
             inserted.formUnion(try insert(chunk.map { NewEventRow(event: $0, deliveries: 0) }, in: session))
             start += chunk.count
         }
+        if !inserted.isEmpty { try notifyDueEvents(in: session) }
         return inserted
     }
 

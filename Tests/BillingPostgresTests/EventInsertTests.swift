@@ -121,4 +121,85 @@ import Testing
             await second.close()
         }
     }
+
+    /// Webhook ingest's statement: new ids inserted, stored ids counted, in one statement that the
+    /// caller's rollback undoes whole.
+    @Test func storeInsertsNewIdsAndCountsStoredOnes() async throws {
+        try await TestDatabase.withFresh { url in
+            let pool = PGPool(url: url, size: 1)
+            _ = try await pool.withConnection { s in try EventLogStore.insert([try Self.row("evt_a", deliveries: 1)], in: s) }
+            let stored = try await pool.withConnection { s in
+                try EventLogStore.store([try Self.row("evt_a", deliveries: 2), try Self.row("evt_b", deliveries: 1)], in: s)
+            }
+            #expect(stored == EventLogStore.StoredRows(inserted: ["evt_b"], counted: ["evt_a"]))
+            #expect(try await Self.deliveryCount(pool, "evt_a") == 3)
+            #expect(try await Self.deliveryCount(pool, "evt_b") == 1)
+
+            struct Undo: Error {}
+            await #expect(throws: Undo.self) {
+                try await pool.withTransaction { s in
+                    let again = try EventLogStore.store([try Self.row("evt_a", deliveries: 1), try Self.row("evt_c", deliveries: 1)], in: s)
+                    #expect(again == EventLogStore.StoredRows(inserted: ["evt_c"], counted: ["evt_a"]))
+                    throw Undo()
+                }
+            }
+            #expect(try await Self.deliveryCount(pool, "evt_a") == 3)
+            #expect(try await Self.deliveryCount(pool, "evt_c") == nil)
+            await pool.shutdown()
+        }
+    }
+
+    /// A stored row a processor holds is neither waited for nor counted: the caller counts it apart.
+    @Test func storeLeavesAHeldRowUncountedWithoutWaiting() async throws {
+        try await TestDatabase.withFresh { url in
+            let pool = PGPool(url: url, size: 1)
+            let holder = try await PGConnection.connect(url)
+            _ = try await pool.withConnection { s in try EventLogStore.insert([try Self.row("evt_held", deliveries: 1)], in: s) }
+            try await holder.withSession { s in
+                try s.execute(script: "BEGIN")
+                try s.query("SELECT id FROM billing_events WHERE stripe_event_id = 'evt_held' FOR UPDATE")
+            }
+            let stored = try await pool.withConnection { s in
+                try EventLogStore.store([try Self.row("evt_held", deliveries: 1), try Self.row("evt_new", deliveries: 1)], in: s)
+            }
+            #expect(stored == EventLogStore.StoredRows(inserted: ["evt_new"], counted: []))
+            try await holder.withSession { s in try s.execute(script: "COMMIT") }
+            #expect(try await Self.deliveryCount(pool, "evt_held") == 1)
+            await holder.close()
+            await pool.shutdown()
+        }
+    }
+
+    /// The statement inserts before it counts, so two batches that both count the same stored ids do
+    /// not deadlock: here the second waits in its insert for the first's uncounted commit of evt_x
+    /// while holding nothing, and the first can then count evt_y. Counting first, the second would
+    /// hold evt_y's new version while waiting, and the first would wait for it in turn.
+    @Test func storeInsertsBeforeItCountsSoBatchesDoNotDeadlock() async throws {
+        try await TestDatabase.withFresh { url in
+            let pool = PGPool(url: url, size: 1)
+            let first = try await PGConnection.connect(url)
+            _ = try await pool.withConnection { s in
+                try EventLogStore.insert([try Self.row("evt_x", deliveries: 1), try Self.row("evt_y", deliveries: 1)], in: s)
+            }
+            let x = try Self.row("evt_x", deliveries: 1), y = try Self.row("evt_y", deliveries: 1)
+            let counted = try await first.withSession { s in
+                try s.execute(script: "BEGIN")
+                return try EventLogStore.store([x], in: s).counted
+            }
+            #expect(counted == ["evt_x"])
+            let second = Task { try await pool.withConnection { s in try EventLogStore.store([x, y], in: s) } }
+            try await Task.sleep(for: .milliseconds(300))
+            let thenY = try await first.withSession { s in
+                let stored = try EventLogStore.store([y], in: s)
+                try s.execute(script: "COMMIT")
+                return stored
+            }
+            #expect(thenY == EventLogStore.StoredRows(inserted: [], counted: ["evt_y"]))
+            #expect(try await second.value == EventLogStore.StoredRows(inserted: [], counted: ["evt_x", "evt_y"]))
+            #expect(try await Self.deliveryCount(pool, "evt_x") == 3)
+            #expect(try await Self.deliveryCount(pool, "evt_y") == 3)
+            await first.close()
+            await pool.shutdown()
+        }
+    }
 }

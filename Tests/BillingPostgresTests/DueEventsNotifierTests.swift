@@ -1,0 +1,59 @@
+import BillingCore
+import BillingPostgres
+import BillingTestSupport
+import Foundation
+import Testing
+
+/// Processors are woken by a NOTIFY that webhook ingest sends after its commit, in a statement of its
+/// own (`DueEventsNotifier`), and commits close together share one.
+@Suite struct DueEventsNotifierTests {
+    /// LISTENs on `listener` at once, then counts the notifications that arrive within `milliseconds`.
+    static func notifications(on listener: PGConnection, within milliseconds: Int, after start: @Sendable () async throws -> Void) async throws -> Int {
+        _ = try await listener.withSession { s in try EventQueue.waitForDueEvents(timeoutMilliseconds: 0, in: s) }
+        try await start()
+        let deadline = Date().addingTimeInterval(Double(milliseconds) / 1000)
+        var count = 0
+        while Date() < deadline {
+            let left = Int32(max(1, deadline.timeIntervalSinceNow * 1000))
+            count += try await listener.withSession { s in try EventQueue.waitForDueEvents(timeoutMilliseconds: left, in: s) }
+        }
+        return count
+    }
+
+    @Test func aStoredWebhookDeliveryWakesTheProcessors() async throws {
+        try await TestDatabase.withFresh { url in
+            let pool = PGPool(url: url, size: 2)
+            let listener = try await PGConnection.connect(url)
+            let writer = IngestWriter(pool: pool)
+            let woken = try await Self.notifications(on: listener, within: 1000) {
+                let answer = try await writer.store(try EventInsertTests.row("evt_wake", deliveries: 1).event)
+                #expect(answer == .stored)
+            }
+            #expect(woken == 1)
+            // A redelivery stores nothing new and wakes nobody.
+            let again = try await Self.notifications(on: listener, within: 500) {
+                let answer = try await writer.store(try EventInsertTests.row("evt_wake", deliveries: 1).event)
+                #expect(answer == .duplicate)
+            }
+            #expect(again == 0)
+            await listener.close()
+            await pool.shutdown()
+        }
+    }
+
+    /// Ten signals in a row: the first NOTIFY goes at once, the other nine share the one sent after
+    /// the interval.
+    @Test func signalsWithinTheIntervalShareOneNotify() async throws {
+        try await TestDatabase.withFresh { url in
+            let pool = PGPool(url: url, size: 1)
+            let listener = try await PGConnection.connect(url)
+            let notifier = DueEventsNotifier(pool: pool, interval: .milliseconds(300))
+            let woken = try await Self.notifications(on: listener, within: 1500) {
+                for _ in 0..<10 { notifier.eventsBecameDue() }
+            }
+            #expect(woken == 2)
+            await listener.close()
+            await pool.shutdown()
+        }
+    }
+}
