@@ -58,7 +58,9 @@ pg_start() {
   port=$(pg_free_port)
   opts="-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200"
   if [ "$mode" = fast ]; then
-    opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    # The test suite runs its database tests in parallel, each with its own pools: 200 connections
+    # were exhausted at peaks ("too many clients already").
+    opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=500"
   fi
   pg_as "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$opts" start >/dev/null \
     || { tail -20 "$dir/server.log" >&2; return 1; }
