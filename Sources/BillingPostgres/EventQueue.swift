@@ -130,7 +130,16 @@ public struct EventQueue: Sendable {
     /// Locks the due rows first and converts only their bodies to text: with the body in the locking
     /// query's select list, PostgreSQL converted the body of every due row before sorting and cutting to
     /// the batch (22 ms for 200 rows out of a backlog of 36,000; 0.6 ms for the ids alone).
+    ///
+    /// The claim walks the queue index in order, with bitmap scans off for this one statement. The
+    /// index keeps an entry for every row settled since the last vacuum, and the planner, which
+    /// expects few due rows, chose a bitmap scan: it visits every entry and its heap page, then sorts,
+    /// and never marks the dead entries it met (only a plain index scan does). Under end-to-end load
+    /// that was 38,000 entries and 1,765 heap pages read for a batch of 400, 11 of its 17 ms
+    /// (`auto_explain`). In order, the scan stops at the batch's last row and marks what it passed.
     private func claim(in session: PGSession) throws -> [ClaimedEvent] {
+        try session.query("SET LOCAL enable_bitmapscan = off")
+        defer { _ = try? session.query("SET LOCAL enable_bitmapscan = on") }
         let rows: PGRows
         if let partition, partition.count > 1 {
             rows = try session.prepared("claim_events_partition", """
