@@ -19,6 +19,14 @@ public struct ClaimedEvent: Sendable {
     public let source: String
 }
 
+extension ClaimedEvent {
+    /// The same event with `payload` in place of its body.
+    func with(payload: String?) -> ClaimedEvent {
+        ClaimedEvent(rowId: rowId, stripeEventId: stripeEventId, type: type, created: created, livemode: livemode, payload: payload,
+                     attempts: attempts, clientId: clientId, customerId: customerId, subscriptionId: subscriptionId, source: source)
+    }
+}
+
 /// What the handler decided for one event. The queue writes it to the event's row.
 public enum EventDisposition: Sendable, Equatable {
     /// Settled with an outcome: status `processed`, or `ignored` for the outcome `ignored` (a type

@@ -69,6 +69,8 @@ public struct EventQueue: Sendable {
     /// (`hashtext(stripe_customer_id) mod count = index`). Events of one customer then always
     /// go to the same loop, so two loops never wait on — or deadlock over — one client's rows.
     public var partition: (index: Int, count: Int)?
+    /// Bodies this process has just stored, taken at claim instead of read back (`serve` sets it).
+    public var bodies: RecentBodies?
 
     public init(retryPolicy: RetryPolicy = RetryPolicy(), batchSize: Int = 400, partition: (index: Int, count: Int)? = nil) {
         self.retryPolicy = retryPolicy
@@ -137,12 +139,17 @@ public struct EventQueue: Sendable {
     /// and never marks the dead entries it met (only a plain index scan does). Under end-to-end load
     /// that was 38,000 entries and 1,765 heap pages read for a batch of 400, 11 of its 17 ms
     /// (`auto_explain`). In order, the scan stops at the batch's last row and marks what it passed.
+    ///
+    /// With ``bodies``, the claim leaves the bodies out and takes those this process has just stored
+    /// from there; the others are read in a second statement (see `RecentBodies`).
     private func claim(in session: PGSession) throws -> [ClaimedEvent] {
         try session.query("SET LOCAL enable_bitmapscan = off")
         defer { _ = try? session.query("SET LOCAL enable_bitmapscan = on") }
+        let columns = bodies == nil ? Self.claimedColumns : Self.claimedColumnsWithoutBody
+        let named = bodies == nil ? "" : "_without_bodies"
         let rows: PGRows
         if let partition, partition.count > 1 {
-            rows = try session.prepared("claim_events_partition", """
+            rows = try session.prepared("claim_events_partition\(named)", """
                 WITH claimed AS (
                   SELECT id FROM billing_events
                   WHERE status IN ('received', 'retry') AND next_attempt_at <= now()
@@ -150,30 +157,52 @@ public struct EventQueue: Sendable {
                   ORDER BY stripe_created_at, id
                   LIMIT \(batchSize)
                   FOR UPDATE SKIP LOCKED)
-                SELECT \(unsafeSQL: Self.claimedColumns)
+                SELECT \(unsafeSQL: columns)
                 FROM billing_events JOIN claimed USING (id)
                 ORDER BY stripe_created_at, id
                 """)
         } else {
-            rows = try session.prepared("claim_events", """
+            rows = try session.prepared("claim_events\(named)", """
                 WITH claimed AS (
                   SELECT id FROM billing_events
                   WHERE status IN ('received', 'retry') AND next_attempt_at <= now()
                   ORDER BY stripe_created_at, id
                   LIMIT \(batchSize)
                   FOR UPDATE SKIP LOCKED)
-                SELECT \(unsafeSQL: Self.claimedColumns)
+                SELECT \(unsafeSQL: columns)
                 FROM billing_events JOIN claimed USING (id)
                 ORDER BY stripe_created_at, id
                 """)
         }
-        return rows.rows.map(Self.claimedEvent)
+        var events = rows.rows.map(Self.claimedEvent)
+        guard let bodies else { return events }
+        var unread: [Int: Int64] = [:]  // index in `events` → row id
+        for (i, row) in rows.rows.enumerated() {
+            let kept = bodies.take(events[i].stripeEventId)
+            if row.bool("pruned") == true { continue }
+            if let kept { events[i] = events[i].with(payload: kept) } else { unread[i] = events[i].rowId }
+        }
+        guard !unread.isEmpty else { return events }
+        let read = try session.prepared("claimed_bodies", """
+            SELECT id, coalesce(body, payload::text) AS payload FROM billing_events
+            WHERE id = ANY(\(unread.values.sorted().map(String.init))::bigint[])
+            """)
+        var byId: [Int64: String] = [:]
+        for row in read.rows { if let id = row.int64("id"), let body = row.string("payload") { byId[id] = body } }
+        for (i, id) in unread { events[i] = events[i].with(payload: byId[id]) }
+        return events
     }
 
     /// The columns `claimedEvent(_:)` reads.
     static let claimedColumns = """
         id, stripe_event_id, type, extract(epoch FROM stripe_created_at)::bigint AS created, livemode,
         coalesce(body, payload::text) AS payload, attempts, client_id, stripe_customer_id, stripe_subscription_id, source
+        """
+
+    /// `claimedColumns` with whether the body was pruned in place of the body.
+    static let claimedColumnsWithoutBody = """
+        id, stripe_event_id, type, extract(epoch FROM stripe_created_at)::bigint AS created, livemode,
+        body IS NULL AND payload IS NULL AS pruned, attempts, client_id, stripe_customer_id, stripe_subscription_id, source
         """
 
     static func claimedEvent(_ r: PGRow) -> ClaimedEvent {

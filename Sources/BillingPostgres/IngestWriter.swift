@@ -35,6 +35,7 @@ public final class IngestWriter: Sendable {
     private let maxBatch: Int
     private let maxConcurrentFlushes: Int
     private let notifier: DueEventsNotifier
+    private let bodies: RecentBodies?
     /// Where flushes run: off the event loop, so that they start and answer while it reads requests.
     private let executor = SerialQueueExecutor(label: "billing-worker.ingest-flush")
     private let state = Mutex(State())
@@ -48,11 +49,13 @@ public final class IngestWriter: Sendable {
     ///     flushes, three rounds), 8 stored 8,396–10,121 deliveries/s, 16 7,789–8,656, 64
     ///     6,461–8,320, and 4 fewer again (6,912–8,089).
     ///   - maxConcurrentFlushes: most batches in flight at once (each holds one pooled connection).
-    public init(pool: PGPool, maxBatch: Int = 8, maxConcurrentFlushes: Int = 2) {
+    ///   - bodies: where to leave the bodies of newly stored events for this process's processor.
+    public init(pool: PGPool, maxBatch: Int = 8, maxConcurrentFlushes: Int = 2, bodies: RecentBodies? = nil) {
         self.pool = pool
         self.maxBatch = max(1, maxBatch)
         self.maxConcurrentFlushes = max(1, maxConcurrentFlushes)
         self.notifier = DueEventsNotifier(pool: pool)
+        self.bodies = bodies
     }
 
     /// Stores one event; returns once it is committed (or was already stored).
@@ -126,7 +129,14 @@ public final class IngestWriter: Sendable {
     /// transaction fails.
     private func write(_ rows: [Row], batch: [Pending], groups: [String: [Int]]) async throws {
         let stored = try await pool.withConnection { session in try EventLogStore.store(rows, in: session) }
-        if !stored.inserted.isEmpty { notifier.eventsBecameDue() }
+        if !stored.inserted.isEmpty {
+            if let bodies {
+                for row in rows where stored.inserted.contains(row.event.envelope.id) {
+                    bodies.remember(row.event.envelope.id, body: row.event.payload)
+                }
+            }
+            notifier.eventsBecameDue()
+        }
         var redelivered: [Row] = []
         for row in rows {
             let id = row.event.envelope.id

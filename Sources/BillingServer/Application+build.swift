@@ -15,6 +15,8 @@ public struct BillingApplicationParts: Sendable {
     public let now: @Sendable () -> Int64
     /// Checks readiness beyond "the database answers" (pending migrations); `nil` = none.
     public let readiness: (@Sendable (PGPool) async throws -> String?)?
+    /// Bodies of events just stored by this process, handed from ingest to its processor.
+    public let recentBodies = RecentBodies()
 
     public init(
         settings: ServerSettings, pool: PGPool, handler: any EventHandler, metrics: BillingMetrics = BillingMetrics(),
@@ -36,7 +38,7 @@ public struct BillingApplicationParts: Sendable {
 public func buildRouter(_ parts: BillingApplicationParts) -> Router<AppContext> {
     let router = Router(context: AppContext.self)
     let verifier = WebhookSignatureVerifier(secrets: parts.settings.webhookSecrets, tolerance: parts.settings.webhookToleranceSeconds)
-    let ingest = IngestWriter(pool: parts.pool)
+    let ingest = IngestWriter(pool: parts.pool, bodies: parts.recentBodies)
     WebhookController(verifier: verifier, maxBodyBytes: parts.settings.maxBodyBytes, ingest: ingest, metrics: parts.metrics, now: parts.now)
         .addRoutes(to: router)
     if parts.settings.internalPort == nil { healthController(parts).addRoutes(to: router) }
@@ -78,7 +80,9 @@ public func buildApplication(_ parts: BillingApplicationParts, runProcessor: Boo
     )
     app.addServices(HourlyCountsFlusher(counts: parts.metrics.hourly, pool: parts.pool, logger: parts.logger))
     if runProcessor {
-        let queue = EventQueue(retryPolicy: RetryPolicy(maxAttempts: parts.settings.maxAttempts))
+        var queue = EventQueue(retryPolicy: RetryPolicy(maxAttempts: parts.settings.maxAttempts))
+        queue.bodies = parts.recentBodies
+        parts.recentBodies.enable()
         app.addServices(EventProcessorService(pool: parts.pool, queue: queue, handler: parts.handler, metrics: parts.metrics,
                                               logger: parts.logger, loops: parts.settings.processorLoops, now: parts.now))
     }
