@@ -31,12 +31,7 @@ extension EventLogStore {
     /// - Returns: the Stripe event ids inserted by this call (an id given twice is inserted once).
     public static func insert(_ rows: some Collection<NewEventRow>, in session: PGSession) throws -> Set<String> {
         guard !rows.isEmpty else { return [] }
-        var query = PGQuery(unsafeSQL: insertSQL(rowCount: rows.count))
-        query.binds.reserveCapacity(rows.count * 11)
-        for row in rows.sorted(by: { $0.event.envelope.id < $1.event.envelope.id }) {
-            query.appendEventRow(row.event, deliveries: row.deliveries)
-        }
-        let result = try session.prepared("insert_events_\(rows.count)", query)
+        let result = try session.prepared("insert_events_\(rows.count)", eventRowsQuery(insertSQL(rowCount: rows.count), rows))
         return Set(result.rows.compactMap { $0.string("stripe_event_id") })
     }
 
@@ -66,13 +61,8 @@ extension EventLogStore {
     /// counted can never be waited for in turn (no deadlock between two batches holding the same ids).
     public static func store(_ rows: some Collection<NewEventRow>, in session: PGSession) throws -> StoredRows {
         guard !rows.isEmpty else { return StoredRows(inserted: [], counted: []) }
-        var query = PGQuery(unsafeSQL: storeSQL(rowCount: rows.count))
-        query.binds.reserveCapacity(rows.count * 11)
-        for row in rows.sorted(by: { $0.event.envelope.id < $1.event.envelope.id }) {
-            query.appendEventRow(row.event, deliveries: row.deliveries)
-        }
         var stored = StoredRows(inserted: [], counted: [])
-        for row in try session.prepared("store_events_\(rows.count)", query).rows {
+        for row in try session.prepared("store_events_\(rows.count)", eventRowsQuery(storeSQL(rowCount: rows.count), rows)).rows {
             guard let id = row.string("stripe_event_id") else { continue }
             if row.bool("inserted") == true { stored.inserted.insert(id) } else { stored.counted.insert(id) }
         }
@@ -120,42 +110,59 @@ extension EventLogStore {
 }
 
 extension EventLogStore {
+    /// `sql` with the eleven binds of each row, rows in the order of their ids (see ``insert(_:in:)``).
+    private static func eventRowsQuery(_ sql: String, _ rows: some Collection<NewEventRow>) -> PGQuery {
+        var query = PGQuery(unsafeSQL: sql)
+        query.binds.reserveCapacity(rows.count * 11)
+        for row in rows.sorted(by: { $0.event.envelope.id < $1.event.envelope.id }) {
+            query.appendEventRow(row.event, deliveries: row.deliveries)
+        }
+        return query
+    }
+
     /// The insert's text for `rowCount` rows (eleven binds per row), made once per row count
     /// (webhook batches reuse a few counts; building it cost every delivery a dozen small strings).
     static func insertSQL(rowCount: Int) -> String {
-        if let made = insertSQLs.withLock({ $0[rowCount] }) { return made }
-        let values = (0..<rowCount).map { row in
-            let p = (1...11).map { "$\(row * 11 + $0)" }
-            return "(\(p[0]), \(p[1]), \(p[2]), \(p[3])::boolean, to_timestamp(\(p[4])::bigint), \(p[5]), 'received', "
-                + "\(p[6]), \(p[7])::int, \(p[8]), \(p[9]), \(p[10]))"
+        made(rowCount, in: insertSQLs) {
+            insertCTE(rowCount: $0) + """
+
+                SELECT stripe_event_id FROM ins
+                """
         }
-        let sql = """
-            WITH ins AS (
-              INSERT INTO billing_events (stripe_event_id, type, api_version, livemode, stripe_created_at, body,
-                                          status, source, delivery_count, stripe_object_id, stripe_customer_id,
-                                          stripe_subscription_id)
-              VALUES \(values.joined(separator: ", "))
-              ON CONFLICT (stripe_event_id) DO NOTHING
-              RETURNING stripe_event_id
-            )
-            SELECT stripe_event_id FROM ins
-            """
-        insertSQLs.withLock { $0[rowCount] = sql }
-        return sql
     }
 
     /// ``store(_:in:)``'s text for `rowCount` rows: `insertSQL`'s insert, then the count of the same
     /// binds' deliveries for ids stored before (each row's id is bind 1 and its deliveries bind 8 of
     /// its eleven). `UNION ALL` reads the insert's rows before it starts the count.
     static func storeSQL(rowCount: Int) -> String {
-        if let made = storeSQLs.withLock({ $0[rowCount] }) { return made }
+        made(rowCount, in: storeSQLs) { rowCount in
+            let counts = (0..<rowCount).map { row in "($\(row * 11 + 1), $\(row * 11 + 8)::int)" }
+            return insertCTE(rowCount: rowCount) + """
+                , held AS (
+                  SELECT b.id, d.n FROM (VALUES \(counts.joined(separator: ", "))) AS d(stripe_event_id, n)
+                  JOIN billing_events b ON b.stripe_event_id = d.stripe_event_id
+                  WHERE d.n > 0
+                  FOR UPDATE OF b SKIP LOCKED
+                ), counted AS (
+                  UPDATE billing_events b SET delivery_count = b.delivery_count + held.n
+                  FROM held WHERE b.id = held.id
+                  RETURNING b.stripe_event_id
+                )
+                SELECT stripe_event_id, true AS inserted FROM ins
+                UNION ALL
+                SELECT stripe_event_id, false FROM counted
+                """
+        }
+    }
+
+    /// `WITH ins AS (INSERT … RETURNING stripe_event_id)` of `rowCount` rows, the start of both statements.
+    private static func insertCTE(rowCount: Int) -> String {
         let values = (0..<rowCount).map { row in
             let p = (1...11).map { "$\(row * 11 + $0)" }
             return "(\(p[0]), \(p[1]), \(p[2]), \(p[3])::boolean, to_timestamp(\(p[4])::bigint), \(p[5]), 'received', "
                 + "\(p[6]), \(p[7])::int, \(p[8]), \(p[9]), \(p[10]))"
         }
-        let counts = (0..<rowCount).map { row in "($\(row * 11 + 1), $\(row * 11 + 8)::int)" }
-        let sql = """
+        return """
             WITH ins AS (
               INSERT INTO billing_events (stripe_event_id, type, api_version, livemode, stripe_created_at, body,
                                           status, source, delivery_count, stripe_object_id, stripe_customer_id,
@@ -163,21 +170,15 @@ extension EventLogStore {
               VALUES \(values.joined(separator: ", "))
               ON CONFLICT (stripe_event_id) DO NOTHING
               RETURNING stripe_event_id
-            ), held AS (
-              SELECT b.id, d.n FROM (VALUES \(counts.joined(separator: ", "))) AS d(stripe_event_id, n)
-              JOIN billing_events b ON b.stripe_event_id = d.stripe_event_id
-              WHERE d.n > 0
-              FOR UPDATE OF b SKIP LOCKED
-            ), counted AS (
-              UPDATE billing_events b SET delivery_count = b.delivery_count + held.n
-              FROM held WHERE b.id = held.id
-              RETURNING b.stripe_event_id
             )
-            SELECT stripe_event_id, true AS inserted FROM ins
-            UNION ALL
-            SELECT stripe_event_id, false FROM counted
             """
-        storeSQLs.withLock { $0[rowCount] = sql }
+    }
+
+    /// The text `cache` holds for `rowCount`, made by `make` the first time.
+    private static func made(_ rowCount: Int, in cache: borrowing Mutex<[Int: String]>, _ make: (Int) -> String) -> String {
+        if let made = cache.withLock({ $0[rowCount] }) { return made }
+        let sql = make(rowCount)
+        cache.withLock { $0[rowCount] = sql }
         return sql
     }
 
