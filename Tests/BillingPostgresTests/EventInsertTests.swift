@@ -14,6 +14,22 @@ import Testing
         return NewEventRow(event: event, deliveries: deliveries)
     }
 
+    /// A connection holding `id`'s row as a processor does: locked `FOR UPDATE` in an open transaction.
+    static func holdRow(_ id: String, url: String) async throws -> PGConnection {
+        let holder = try await PGConnection.connect(url)
+        try await holder.withSession { s in
+            try s.execute(script: "BEGIN")
+            try s.query("SELECT id FROM billing_events WHERE stripe_event_id = \(id) FOR UPDATE")
+        }
+        return holder
+    }
+
+    /// Commits `holdRow`'s transaction (the lock goes) and closes its connection.
+    static func release(_ holder: PGConnection) async throws {
+        try await holder.withSession { s in try s.execute(script: "COMMIT") }
+        await holder.close()
+    }
+
     static func deliveryCount(_ pool: PGPool, _ id: String) async throws -> Int? {
         try await pool.withConnection { s in
             try s.query("SELECT delivery_count FROM billing_events WHERE stripe_event_id = \(id)").first?.int("delivery_count")
@@ -43,18 +59,13 @@ import Testing
     @Test func aLockedStoredRowDoesNotHoldUpNewEvents() async throws {
         try await TestDatabase.withFresh { url in
             let pool = PGPool(url: url, size: 1)
-            let holder = try await PGConnection.connect(url)
             _ = try await pool.withTransaction { s in try EventLogStore.insert([try Self.row("evt_held", deliveries: 1)], in: s) }
-            try await holder.withSession { s in
-                try s.execute(script: "BEGIN")
-                try s.query("SELECT id FROM billing_events WHERE stripe_event_id = 'evt_held' FOR UPDATE")
-            }
+            let holder = try await Self.holdRow("evt_held", url: url)
             let inserted = try await pool.withTransaction { s in
                 try EventLogStore.insert([try Self.row("evt_held", deliveries: 1), try Self.row("evt_new", deliveries: 1)], in: s)
             }
             #expect(inserted == ["evt_new"])
-            try await holder.withSession { s in try s.execute(script: "COMMIT") }
-            await holder.close()
+            try await Self.release(holder)
             await pool.shutdown()
         }
     }
@@ -64,25 +75,20 @@ import Testing
     @Test func countingSkipsALockedRowAndCountsItOnceFree() async throws {
         try await TestDatabase.withFresh { url in
             let pool = PGPool(url: url, size: 1)
-            let holder = try await PGConnection.connect(url)
             _ = try await pool.withConnection { s in
                 try EventLogStore.insert([try Self.row("evt_held", deliveries: 1), try Self.row("evt_free", deliveries: 1)], in: s)
             }
-            try await holder.withSession { s in
-                try s.execute(script: "BEGIN")
-                try s.query("SELECT id FROM billing_events WHERE stripe_event_id = 'evt_held' FOR UPDATE")
-            }
+            let holder = try await Self.holdRow("evt_held", url: url)
             let rows = [try Self.row("evt_held", deliveries: 2), try Self.row("evt_free", deliveries: 1), try Self.row("evt_gone", deliveries: 1)]
             let skipped = try await pool.withConnection { s in try EventLogStore.countDeliveriesUnlessLocked(rows, in: s) }
             #expect(skipped.map(\.event.envelope.id) == ["evt_held", "evt_gone"])
             #expect(try await Self.deliveryCount(pool, "evt_held") == 1)
             #expect(try await Self.deliveryCount(pool, "evt_free") == 2)
 
-            try await holder.withSession { s in try s.execute(script: "COMMIT") }
+            try await Self.release(holder)
             let left = try await pool.withConnection { s in try EventLogStore.countDeliveriesUnlessLocked(Array(rows.prefix(1)), in: s) }
             #expect(left.isEmpty)
             #expect(try await Self.deliveryCount(pool, "evt_held") == 3)
-            await holder.close()
             await pool.shutdown()
         }
     }
@@ -153,19 +159,14 @@ import Testing
     @Test func storeLeavesAHeldRowUncountedWithoutWaiting() async throws {
         try await TestDatabase.withFresh { url in
             let pool = PGPool(url: url, size: 1)
-            let holder = try await PGConnection.connect(url)
             _ = try await pool.withConnection { s in try EventLogStore.insert([try Self.row("evt_held", deliveries: 1)], in: s) }
-            try await holder.withSession { s in
-                try s.execute(script: "BEGIN")
-                try s.query("SELECT id FROM billing_events WHERE stripe_event_id = 'evt_held' FOR UPDATE")
-            }
+            let holder = try await Self.holdRow("evt_held", url: url)
             let stored = try await pool.withConnection { s in
                 try EventLogStore.store([try Self.row("evt_held", deliveries: 1), try Self.row("evt_new", deliveries: 1)], in: s)
             }
             #expect(stored == EventLogStore.StoredRows(inserted: ["evt_new"], counted: []))
-            try await holder.withSession { s in try s.execute(script: "COMMIT") }
+            try await Self.release(holder)
             #expect(try await Self.deliveryCount(pool, "evt_held") == 1)
-            await holder.close()
             await pool.shutdown()
         }
     }
