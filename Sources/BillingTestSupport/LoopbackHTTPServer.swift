@@ -32,7 +32,13 @@ public final class LoopbackHTTPServer: Sendable {
 
     public let port: UInt16
     private let listener: Int32
-    private let stopped = Mutex(false)
+    /// `stopped`: `stop()` was called. `closed`: the accept thread has closed `listener`, so its
+    /// number may belong to another test's socket and must not be shut down.
+    private let state = ListenerState()
+
+    private final class ListenerState: Sendable {
+        let flags = Mutex((stopped: false, closed: false))
+    }
 
     /// Starts serving `handler` on a free loopback port.
     public init(handler: @escaping @Sendable (Request) -> Response) throws {
@@ -53,11 +59,22 @@ public final class LoopbackHTTPServer: Sendable {
         _ = withUnsafeMutablePointer(to: &out) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
         port = UInt16(bigEndian: out.sin_port)
         listener = fd
+        let state = self.state
         Thread.detachNewThread {
             while true {
                 let client = accept(fd, nil, nil)
-                if client < 0 { close(fd); return }
-                Thread.detachNewThread { Self.serve(client, handler) }
+                if client >= 0 {
+                    Thread.detachNewThread { Self.serve(client, handler) }
+                    continue
+                }
+                let transient = errno == EINTR || errno == ECONNABORTED
+                let done = state.flags.withLock { s -> Bool in
+                    if transient, !s.stopped { return false }
+                    s.closed = true
+                    close(fd)  // under the lock: `stop()` never shuts down a number reused after this
+                    return true
+                }
+                if done { return }
             }
         }
     }
@@ -67,8 +84,10 @@ public final class LoopbackHTTPServer: Sendable {
 
     /// Stops accepting; connections in progress finish on their own threads.
     public func stop() {
-        let first = stopped.withLock { s -> Bool in defer { s = true }; return !s }
-        if first { shutdown(listener, Int32(SHUT_RDWR)) }
+        state.flags.withLock { s in
+            if !s.stopped, !s.closed { shutdown(listener, Int32(SHUT_RDWR)) }
+            s.stopped = true
+        }
     }
 
     deinit { stop() }
@@ -80,6 +99,7 @@ public final class LoopbackHTTPServer: Sendable {
         let separator: [UInt8] = Array("\r\n\r\n".utf8)
         while data.count < 1 << 20 {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0, errno == EINTR { continue }
             if n <= 0 { return }
             data += buffer[0..<n]
             if data.count >= 4, (0...(data.count - 4)).contains(where: { Array(data[$0..<($0 + 4)]) == separator }) { break }

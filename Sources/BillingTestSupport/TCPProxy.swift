@@ -73,8 +73,17 @@ public final class TCPProxy: Sendable {
             while true {
                 let client = accept(fd, nil, nil)
                 if client < 0 {
-                    close(fd)  // shut down by cut(): this thread owns the listener
-                    return
+                    // This thread owns the listener and closes it, under the lock, once `cut()` has
+                    // shut it down or accept fails for good: `cut()` never touches a reused number.
+                    let transient = errno == EINTR || errno == ECONNABORTED
+                    let done = state.withLock { s -> Bool in
+                        if transient, s.listener == fd { return false }
+                        if s.listener == fd { s.listener = -1 }
+                        close(fd)
+                        return true
+                    }
+                    if done { return }
+                    continue
                 }
                 let upstream = Self.connectTo(port: target)
                 let accepted = state.withLock { s -> Bool in
