@@ -51,8 +51,8 @@ import Testing
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var out: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n > 0 { out += buffer[0..<n]; continue }
             // A signal interrupts a recv on a socket with SO_RCVTIMEO with EINTR even under
@@ -89,7 +89,7 @@ import Testing
             ServeProcessTests.send(slowBody, Array(("POST /webhooks/stripe HTTP/1.1\r\nHost: 127.0.0.1\r\nStripe-Signature: \(signature)\r\n"
                 + "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"id\":").utf8))
 
-            let started = Date()
+            let started = ContinuousClock.now
             for fd in [idle, halfHead] {
                 let answer = await Self.readUntilClosed(fd, seconds: 10)
                 #expect(answer.closed, "a stalled connection stayed open")
@@ -101,7 +101,7 @@ import Testing
                 closed = await Self.readUntilClosed(slowBody, seconds: 0.25).closed
             }
             #expect(closed, "a body sent a byte at a time was never closed")
-            #expect(Date().timeIntervalSince(started) < 30)
+            #expect(ContinuousClock.now - started < .seconds(30))
             // (The test client's own idle connection may be closed by the header deadline too.)
             #expect(Self.counter(metrics, #"billing_http_connections_closed_total{reason="header_timeout"}"#) >= 2)
             #expect(Self.counter(metrics, #"billing_http_connections_closed_total{reason="body_timeout"}"#) == 1)
@@ -118,8 +118,8 @@ import Testing
             let busy = try Self.open(port)
             defer { close(busy) }
             // A request every 0.3 s for 3.6 s: past the header deadline and the idle one of the first.
-            let inUse = Date()
-            while Date().timeIntervalSince(inUse) < 3.6 {
+            let inUse = ContinuousClock.now
+            while ContinuousClock.now - inUse < .seconds(3.6) {
                 ServeProcessTests.send(busy, request)
                 let answer = await Self.readAnswer(busy, seconds: 10)
                 #expect(answer.text.hasPrefix("HTTP/1.1 200"), "\(answer.text)")
@@ -130,14 +130,14 @@ import Testing
             ServeProcessTests.send(busy, request)
             #expect(await Self.readAnswer(busy, seconds: 10).text.hasPrefix("HTTP/1.1 200"))
             let idleClosures = Self.counter(metrics, #"billing_http_connections_closed_total{reason="idle_timeout"}"#)
-            let started = Date()
+            let started = ContinuousClock.now
             let closed = await Self.readUntilClosed(busy, seconds: 15).closed
-            let waited = Date().timeIntervalSince(started)
+            let waited = ContinuousClock.now - started
             #expect(closed, "an idle kept-alive connection stayed open")
             let closures = ["idle_timeout", "header_timeout", "body_timeout"].map {
                 "\($0)=\(Self.counter(metrics, "billing_http_connections_closed_total{reason=\"\($0)\"}"))"
             }
-            #expect(waited > 1.5, "closed after \(waited) s, before its idle deadline of 3 s; closures: \(closures)")
+            #expect(waited > .seconds(1.5), "closed after \(waited), before its idle deadline of 3 s; closures: \(closures)")
             #expect(Self.counter(metrics, #"billing_http_connections_closed_total{reason="idle_timeout"}"#) > idleClosures)
             #expect(Self.counter(metrics, #"billing_http_connections_closed_total{reason="body_timeout"}"#) == 0)
         }
@@ -146,9 +146,9 @@ import Testing
     /// Reads one `/healthz` answer (it ends with the JSON body's `}`), or until the peer closes or
     /// `seconds` pass.
     static func readAnswer(_ fd: Int32, seconds: Double) async -> (text: String, closed: Bool) {
-        let deadline = Date().addingTimeInterval(seconds)
+        let deadline = ContinuousClock.now + .seconds(seconds)
         var text = ""
-        while Date() < deadline {
+        while ContinuousClock.now < deadline {
             let part = await readUntilClosed(fd, seconds: 0.05)
             text += part.text
             if part.closed { return (text, true) }
