@@ -6,9 +6,10 @@ import Synchronization
 /// holds its own row.
 ///
 /// Leader/follower batching, no timer: a caller appends its event to the queue; when fewer
-/// than `maxConcurrentFlushes` flushes are running it becomes a flusher and writes everything
-/// queued (up to `maxBatch`). Under light load a batch is one event and nobody waits; under
-/// heavy load batches grow while the previous commit's fsync is in progress.
+/// than `maxConcurrentFlushes` flushes are running it becomes a flusher, checks out a pooled
+/// connection and, on that connection's thread, writes what is queued (up to `maxBatch` per
+/// statement) batch after batch until the queue is empty. Under light load a batch is one event
+/// and nobody waits; under heavy load batches grow while the previous commit's fsync is in progress.
 ///
 /// Duplicates inside a batch are folded first: the first delivery of an id is the one that may
 /// be answered `stored`, the others are `duplicate`, and `delivery_count` grows by every webhook
@@ -36,7 +37,8 @@ public final class IngestWriter: Sendable {
     private let maxConcurrentFlushes: Int
     private let notifier: DueEventsNotifier
     private let bodies: RecentBodies?
-    /// Where flushes run: off the event loop, so that they start and answer while it reads requests.
+    /// Where a flusher starts and checks out its connection: off the event loop, which meanwhile reads
+    /// requests. (Its batches are then written and answered on the connection's thread.)
     private let executor = SerialQueueExecutor(label: "billing-worker.ingest-flush")
     private let state = Mutex(State())
 
@@ -76,24 +78,77 @@ public final class IngestWriter: Sendable {
     }
 
     /// Flushes batches until the queue is empty, then gives up its flusher slot.
+    ///
+    /// A flusher checks out one pooled connection and keeps it while batches are queued: on that
+    /// connection's thread it writes a batch, answers its callers, takes the next batch and writes it,
+    /// with no hop between threads. (A checkout per batch woke the flusher's thread and then the
+    /// connection's for every batch; on a busy machine each wake-up waits for a core, and the group
+    /// commit's connection sat idle meanwhile.) Only a lost connection ends the checkout early: the
+    /// next batch is written on a fresh one.
     private func flushLoop() async {
+        guard var batch = nextBatch() else { return }
         while true {
-            let batch = state.withLock { s -> [Pending] in
-                if s.queue.isEmpty {
-                    s.flushing -= 1
-                    return []
-                }
-                let n = min(maxBatch, s.queue.count)
-                let batch = Array(s.queue.prefix(n))
-                s.queue.removeFirst(n)
-                return batch
+            let first = batch
+            let end: SessionEnd
+            do {
+                end = try await pool.withConnection { session in self.flushWhileQueued(first, in: session) }
+            } catch {
+                // No connection to write on (the pool is closed, or PostgreSQL cannot be reached): the
+                // batch was not written. (The session above never throws once it has started.)
+                first.forEach { $0.continuation.resume(throwing: error) }
+                end = .connectionLost(unwritten: nil)
             }
-            if batch.isEmpty { return }
-            await flush(batch)
+            switch end {
+            case .queueEmpty:
+                return
+            case .connectionLost(let unwritten?):
+                batch = unwritten
+            case .connectionLost(nil):
+                guard let next = nextBatch() else { return }
+                batch = next
+            }
         }
     }
 
-    private func flush(_ batch: [Pending]) async {
+    /// Why a flusher gave its connection back.
+    private enum SessionEnd: Sendable {
+        case queueEmpty
+        /// The connection broke; `unwritten` is a batch taken but not yet sent, for a fresh connection.
+        case connectionLost(unwritten: [Pending]?)
+    }
+
+    /// The next batch (at most `maxBatch` events), or `nil` when the queue is empty, in which case
+    /// the caller is no longer a flusher.
+    private func nextBatch() -> [Pending]? {
+        state.withLock { s -> [Pending]? in
+            if s.queue.isEmpty {
+                s.flushing -= 1
+                return nil
+            }
+            let n = min(maxBatch, s.queue.count)
+            let batch = Array(s.queue.prefix(n))
+            s.queue.removeFirst(n)
+            return batch
+        }
+    }
+
+    /// Writes `first` and then every batch queued meanwhile on `session`, on its connection's thread;
+    /// every caller of a batch is answered before the next batch is taken. Never throws: a failure is
+    /// the answer of the batch's callers. Before each later batch the connection is checked as a
+    /// checkout checks it, so that a connection the server closed meanwhile (a restart) is replaced
+    /// before the batch is sent instead of failing it.
+    private func flushWhileQueued(_ first: [Pending], in session: PGSession) -> SessionEnd {
+        var batch = first
+        while true {
+            guard flush(batch, in: session) else { return .connectionLost(unwritten: nil) }
+            guard let next = nextBatch() else { return .queueEmpty }
+            guard session.isStillConnected() else { return .connectionLost(unwritten: next) }
+            batch = next
+        }
+    }
+
+    /// Writes one batch and answers its callers; false when the connection was lost.
+    private func flush(_ batch: [Pending], in session: PGSession) -> Bool {
         // Fold duplicates: one row per id, delivery counts summed, first delivery leads.
         var order: [String] = []
         var groups: [String: [Int]] = [:]
@@ -108,18 +163,24 @@ public final class IngestWriter: Sendable {
             return Row(event: batch[members[0]].event, deliveries: deliveries)
         }
         do {
-            try await write(rows, batch: batch, groups: groups)
+            try write(rows, batch: batch, groups: groups, in: session)
+            return true
         } catch let error as PostgresError where error.isConnectionFailure || error.kind == .poolClosed || rows.count == 1 {
             batch.forEach { $0.continuation.resume(throwing: error) }
+            return !(error.isConnectionFailure || error.kind == .poolClosed)
         } catch {
             // Retry each distinct event alone so that one bad event does not fail the others.
+            var lost: (any Error)?
             for (id, row) in zip(order, rows) {
                 do {
-                    try await write([row], batch: batch, groups: groups)
+                    if let lost { throw lost }
+                    try write([row], batch: batch, groups: groups, in: session)
                 } catch {
+                    if (error as? PostgresError)?.isConnectionFailure == true { lost = error }
                     groups[id]!.forEach { batch[$0].continuation.resume(throwing: error) }
                 }
             }
+            return lost == nil
         }
     }
 
@@ -127,8 +188,8 @@ public final class IngestWriter: Sendable {
     /// then counts the webhook deliveries of stored events the processor held (`countRedeliveries`),
     /// in a task of its own, and answers those. Throws (answering nobody) only when the first
     /// transaction fails.
-    private func write(_ rows: [Row], batch: [Pending], groups: [String: [Int]]) async throws {
-        let stored = try await pool.withConnection { session in try EventLogStore.store(rows, in: session) }
+    private func write(_ rows: [Row], batch: [Pending], groups: [String: [Int]], in session: PGSession) throws {
+        let stored = try EventLogStore.store(rows, in: session)
         if !stored.inserted.isEmpty {
             if let bodies {
                 for row in rows where stored.inserted.contains(row.event.envelope.id) {

@@ -87,7 +87,7 @@ public final class PGConnection: Sendable {
     /// Between uses nothing is expected from the server but NOTIFYs: when the socket is readable,
     /// reads what came (a notification, the server's "terminating connection" or the end of the
     /// stream) so that libpq marks a closed connection bad. No round trip, never blocks.
-    private static func noticeIdleClose(_ c: OpaquePointer) {
+    static func noticeIdleClose(_ c: OpaquePointer) {
         guard PQstatus(c) == CONNECTION_OK, PQtransactionStatus(c) == PQTRANS_IDLE else { return }
         for _ in 0..<4 {
             var fd = pollfd(fd: PQsocket(c), events: Int16(POLLIN), revents: 0)

@@ -39,6 +39,16 @@ public struct PGSession {
         }
     }
 
+    /// Whether the connection is still good between two units of work, checked as
+    /// `PGConnection.withSession` checks it before each use: what the server sent while the
+    /// connection was idle (its goodbye when it restarts, or the end of the stream) is read, so a
+    /// closed connection shows as bad. No round trip, never blocks. For a caller that keeps a
+    /// session across many units of work (the ingest writer's group commits).
+    public func isStillConnected() -> Bool {
+        PGConnection.noticeIdleClose(conn)
+        return PQstatus(conn) == CONNECTION_OK
+    }
+
     /// Runs a script of one or more statements without binds (migrations, DDL).
     public func execute(script: String) throws(PostgresError) {
         noteSending(script)

@@ -1,5 +1,8 @@
 import BillingPostgres
 import BillingTestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 
 /// Connections and their URLs (issue 15). `PostgresURL.redacted`: no form of a password survives,
@@ -56,6 +59,24 @@ import Testing
         #expect(ConnectionFailure(classifying: "FATAL:  the database system is starting up") == .serverStarting)
         #expect(ConnectionFailure(classifying: "server certificate for \"h\" does not match host name") == .tls)
         #expect(ConnectionFailure(classifying: nil) == .other)
+    }
+
+    /// A session kept across units of work (the ingest writer's) sees that the server closed the
+    /// connection while it was idle, before sending anything on it: here the server ends the session
+    /// after 100 ms of idleness (`idle_session_timeout`), as it ends every session when it restarts.
+    @Test func aKeptSessionNoticesTheServerClosingIt() async throws {
+        let conn = try await PGConnection.connect(try TestDatabase.serverURL())
+        let (before, after) = try await conn.withSession { s -> (Bool, Bool) in
+            try s.execute(script: "SET idle_session_timeout = 100")
+            let before = s.isStillConnected()
+            usleep(600_000)
+            return (before, s.isStillConnected())
+        }
+        #expect(before)
+        #expect(!after, "a connection the server closed still looked connected")
+        // The next use reconnects.
+        #expect(try await conn.withSession { s in try s.query(PGQuery(unsafeSQL: "SELECT 1 AS one")).first?.int64("one") } == 1)
+        await conn.close()
     }
 
     /// Every connection gets TCP keepalives and a bound on unacknowledged data, so a peer that
