@@ -4,7 +4,7 @@ import StripeJSON
 /// What ingest knows about a verified event: the envelope fields plus the raw body text.
 public struct IncomingEvent: Sendable {
     public let envelope: EventEnvelope
-    /// The verified body as UTF-8 text (stored as jsonb).
+    /// The body as received (for a webhook, the signed bytes) as UTF-8 text, stored as is in `billing_events.body`.
     public let payload: String
     /// `webhook`, `import` or `backfill` (SPEC §3).
     public let source: EventSource
