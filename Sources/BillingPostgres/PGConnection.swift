@@ -69,8 +69,7 @@ public final class PGConnection: Sendable {
         try await thread.runIfActive {
             try self.handle.withLock { h throws -> T in
                 h.state.mayHaveCommitted = false
-                if let c = h.conn { Self.noticeIdleClose(c) }
-                if h.conn == nil || PQstatus(h.conn) != CONNECTION_OK {
+                if h.conn.map(Self.isStillConnected) != true {
                     try Self.reset(&h)
                 }
                 return try body(PGSession(conn: h.conn!, state: h.state))
@@ -84,10 +83,18 @@ public final class PGConnection: Sendable {
         handle.withLock { h in h.state.mayHaveCommitted }
     }
 
+    /// Whether a connection is still good between uses: reads what the server sent while it was
+    /// idle (see `noticeIdleClose`), then asks libpq. Checked before every use, and by
+    /// `PGSession.isStillConnected` between the units of work of a long session.
+    static func isStillConnected(_ c: OpaquePointer) -> Bool {
+        noticeIdleClose(c)
+        return PQstatus(c) == CONNECTION_OK
+    }
+
     /// Between uses nothing is expected from the server but NOTIFYs: when the socket is readable,
     /// reads what came (a notification, the server's "terminating connection" or the end of the
     /// stream) so that libpq marks a closed connection bad. No round trip, never blocks.
-    static func noticeIdleClose(_ c: OpaquePointer) {
+    private static func noticeIdleClose(_ c: OpaquePointer) {
         guard PQstatus(c) == CONNECTION_OK, PQtransactionStatus(c) == PQTRANS_IDLE else { return }
         for _ in 0..<4 {
             var fd = pollfd(fd: PQsocket(c), events: Int16(POLLIN), revents: 0)

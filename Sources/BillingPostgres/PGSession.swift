@@ -45,8 +45,7 @@ public struct PGSession {
     /// closed connection shows as bad. No round trip, never blocks. For a caller that keeps a
     /// session across many units of work (the ingest writer's group commits).
     public func isStillConnected() -> Bool {
-        PGConnection.noticeIdleClose(conn)
-        return PQstatus(conn) == CONNECTION_OK
+        PGConnection.isStillConnected(conn)
     }
 
     /// Runs a script of one or more statements without binds (migrations, DDL).
