@@ -165,9 +165,10 @@ public final class IngestWriter: Sendable {
         do {
             try write(rows, batch: batch, groups: groups, in: session)
             return true
-        } catch let error as PostgresError where error.isConnectionFailure || error.kind == .poolClosed || rows.count == 1 {
+        } catch let error as PostgresError where error.isConnectionFailure || rows.count == 1 {
+            // (No `poolClosed` here: the session's connection is already checked out.)
             batch.forEach { $0.continuation.resume(throwing: error) }
-            return !(error.isConnectionFailure || error.kind == .poolClosed)
+            return !error.isConnectionFailure
         } catch {
             // Retry each distinct event alone so that one bad event does not fail the others.
             var lost: (any Error)?
