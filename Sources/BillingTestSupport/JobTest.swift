@@ -103,6 +103,11 @@ public enum JobTest {
         try await pool.withConnection { try $0.query(PGQuery(unsafeSQL: sql)).rows }
     }
 
+    /// The plan PostgreSQL prints for `explain` (an `EXPLAIN …` statement), its lines joined.
+    public static func plan(_ explain: String, in session: PGSession) throws -> String {
+        try session.query(PGQuery(unsafeSQL: explain)).rows.compactMap { $0.string("QUERY PLAN") }.joined(separator: "\n")
+    }
+
     /// The `count` column of the first row of `sql`, or -1.
     public static func count(_ pool: PGPool, _ sql: String) async throws -> Int {
         try await rows(pool, sql).first?.int("count") ?? -1

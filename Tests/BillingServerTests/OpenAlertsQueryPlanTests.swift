@@ -44,7 +44,7 @@ import Testing
                     "EXPLAIN EXECUTE ack_gate_alerts('system', 'evt_paid', 'clt_alerts')",
                     "EXPLAIN SELECT count(*) FROM alert_logs a WHERE a.client_id = 'clt_alerts' AND a.acknowledged_at IS NULL",
                 ].map { sql in
-                    (sql, try s.query(PGQuery(unsafeSQL: sql)).rows.compactMap { $0.string("QUERY PLAN") }.joined(separator: "\n"))
+                    (sql, try JobTest.plan(sql, in: s))
                 }
                 let acknowledged = try AlertLogStore.acknowledgeGateAlerts(
                     GateAlertAcknowledgement(clientId: "clt_alerts", resolution: "evt_paid"), in: s)

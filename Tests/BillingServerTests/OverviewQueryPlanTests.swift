@@ -44,7 +44,7 @@ import Testing
                     "EXPLAIN EXECUTE gate_changes_per_day(\(now - 30 * 86_400))",
                     "EXPLAIN EXECUTE event_hourly_since(\(now - 86_400))",
                 ].map { sql in
-                    (sql, try s.query(PGQuery(unsafeSQL: sql)).rows.compactMap { $0.string("QUERY PLAN") }.joined(separator: "\n"))
+                    (sql, try JobTest.plan(sql, in: s))
                 }
             }
             for (sql, plan) in plans {
