@@ -8,7 +8,9 @@ import Dispatch
 /// nor answer its batch, until the event loop had read and verified every request already in, so
 /// PostgreSQL and the event loop took turns instead of working at the same time (most batches held
 /// all 32 connections' requests in a benchmark at concurrency 32). Such a task runs here instead.
-/// Its jobs must not block: libpq calls still run on each connection's own thread.
+/// (A flusher now only starts here and checks out its connection; it writes and answers its
+/// batches on that connection's thread.) Its jobs must not block: libpq calls still run on each
+/// connection's own thread.
 public final class SerialQueueExecutor: TaskExecutor, Sendable {
     private let queue: DispatchQueue
 
