@@ -76,11 +76,7 @@ public enum ClientStateStore {
     /// when any of its decisions changed them (`writeAll`). Returns the ids of the appended alerts.
     @discardableResult
     public static func write(_ decisions: [BillingDecision], in session: PGSession) throws -> [Int64] {
-        var alertIds: [Int64] = []
-        for decision in decisions {
-            for alert in decision.alerts { alertIds.append(try AlertLogStore.append(alert, in: session)) }
-            if let ack = decision.acknowledgement { try AlertLogStore.acknowledgeGateAlerts(ack, in: session) }
-        }
+        let alertIds = try AlertLogStore.write(decisions.map { ($0.alerts, $0.acknowledgement) }, in: session)
         try StatusHistoryStore.append(
             decisions.compactMap { d in d.statusChange.map { (d.billing.clientId, $0) } }, in: session)
         var last: [String: BillingDecision] = [:], billingChanged: Set<String> = [], controlsChanged: Set<String> = []

@@ -96,9 +96,25 @@ extension EventQueue {
     /// customer. They become due now and are claimed in `created` order. Processed one at a time, a
     /// decision re-queues what was settled before it, so the rows of `events` from the deciding
     /// event's position on are left alone.
+    ///
+    /// The `superseded` re-queues take one statement: of one client's decisions, the last one leaves
+    /// the fewest rows alone and re-queues all that the earlier ones would have (they found the same
+    /// rows, and left `received` whatever they re-queued).
     static func requeue(_ requeues: [BatchRequeue], of events: [ClaimedEvent], in session: PGSession) throws {
-        for r in requeues {
-            try requeue(r, except: events[r.index...].map(\.rowId), in: session)
+        var lastPosition: [String: Int] = [:]
+        for r in requeues where r.supersededEvents { lastPosition[r.clientId] = max(lastPosition[r.clientId] ?? 0, r.index) }
+        if !lastPosition.isEmpty {
+            let clients = lastPosition.keys.sorted()
+            // Arrays are 1-based: the rows left alone are `row_ids[position + 1:]`.
+            try session.prepared("requeue_superseded_batch", """
+                UPDATE billing_events AS e SET status = 'received', outcome = NULL, next_attempt_at = now()
+                FROM unnest(\(clients)::text[], \(clients.map { String(lastPosition[$0]! + 1) })::int[]) AS v(client_id, first_left)
+                WHERE e.client_id = v.client_id AND e.status = 'processed' AND e.outcome = 'superseded'
+                  AND e.id <> ALL((\(events.map { String($0.rowId) })::bigint[])[v.first_left:])
+                """)
+        }
+        for r in requeues where r.linkedCustomerId != nil {
+            try requeueUnmatched(of: r, except: events[r.index...].map(\.rowId), in: session)
         }
     }
 
@@ -113,13 +129,17 @@ extension EventQueue {
                   AND id <> ALL(\(excluded)::bigint[])
                 """)
         }
-        if let customer = requeue.linkedCustomerId {
-            try ClientLinkLocks.lockCustomer(customer, in: session)
-            try session.prepared("requeue_unmatched", """
-                UPDATE billing_events SET status = 'received', next_attempt_at = now()
-                WHERE status = 'unmatched' AND stripe_customer_id = \(customer) AND id <> ALL(\(excluded)::bigint[])
-                """)
-        }
+        try requeueUnmatched(of: requeue, except: rowIds, in: session)
+    }
+
+    /// Re-queues the `unmatched` events of the customer `requeue` links, leaving the rows of `rowIds` alone.
+    private static func requeueUnmatched(of requeue: BatchRequeue, except rowIds: [Int64], in session: PGSession) throws {
+        guard let customer = requeue.linkedCustomerId else { return }
+        try ClientLinkLocks.lockCustomer(customer, in: session)
+        try session.prepared("requeue_unmatched", """
+            UPDATE billing_events SET status = 'received', next_attempt_at = now()
+            WHERE status = 'unmatched' AND stripe_customer_id = \(customer) AND id <> ALL(\(rowIds.map { String($0) })::bigint[])
+            """)
     }
 }
 

@@ -41,7 +41,7 @@ import Testing
                 let none = try AlertLogStore.acknowledgeGateAlerts(GateAlertAcknowledgement(clientId: "clt_none", resolution: "evt_none"), in: s)
                 #expect(none == 0)
                 let plans = try [
-                    "EXPLAIN EXECUTE ack_gate_alerts('system', 'evt_paid', 'clt_alerts')",
+                    "EXPLAIN EXECUTE ack_gate_alerts('{clt_alerts}', '{system}', '{evt_paid}')",
                     "EXPLAIN SELECT count(*) FROM alert_logs a WHERE a.client_id = 'clt_alerts' AND a.acknowledged_at IS NULL",
                 ].map { sql in
                     (sql, try JobTest.plan(sql, in: s))
