@@ -98,7 +98,7 @@ public struct EventQueue: Sendable {
     private func processClaimed(
         handler: some EventHandler, in session: PGSession, now: Int64, clock: @Sendable () -> Double
     ) throws -> (BatchReport, [@Sendable () -> Void]) {
-        try session.query("SET LOCAL idle_in_transaction_session_timeout = '60s'")
+        try session.execute(script: "SET LOCAL idle_in_transaction_session_timeout = '60s'; SET LOCAL enable_bitmapscan = off")
         let claimed = try claim(in: session)
         if claimed.isEmpty { return (BatchReport(), []) }
         do {
@@ -129,49 +129,52 @@ public struct EventQueue: Sendable {
         return (report, committed)
     }
 
-    /// Locks the due rows first and converts only their bodies to text: with the body in the locking
-    /// query's select list, PostgreSQL converted the body of every due row before sorting and cutting to
-    /// the batch (22 ms for 200 rows out of a backlog of 36,000; 0.6 ms for the ids alone).
+    /// Locks the due rows, oldest first, and reads them. Without ``bodies``, the rows are locked first
+    /// and only theirs are then read, bodies included: with the body in the locking query's select list,
+    /// PostgreSQL converted the body of every due row before sorting and cutting to the batch (22 ms for
+    /// 200 rows out of a backlog of 36,000; 0.6 ms for the ids alone). Without the body, one scan locks
+    /// and reads (a second lookup of each row by id, and a sort, were 1 of the 1.4 ms of a batch of 400).
     ///
-    /// The claim walks the queue index in order, with bitmap scans off for this one statement. The
-    /// index keeps an entry for every row settled since the last vacuum, and the planner, which
-    /// expects few due rows, chose a bitmap scan: it visits every entry and its heap page, then sorts,
-    /// and never marks the dead entries it met (only a plain index scan does). Under end-to-end load
-    /// that was 38,000 entries and 1,765 heap pages read for a batch of 400, 11 of its 17 ms
-    /// (`auto_explain`). In order, the scan stops at the batch's last row and marks what it passed.
+    /// The claim walks the queue index in order, with bitmap scans off (`processClaimed` turns them
+    /// off; this turns them on again). The index keeps an entry for every row settled since the last
+    /// vacuum, and the planner, which expects few due rows, chose a bitmap scan: it visits every entry
+    /// and its heap page, then sorts, and never marks the dead entries it met (only a plain index scan
+    /// does). Under end-to-end load that was 38,000 entries and 1,765 heap pages read for a batch of
+    /// 400, 11 of its 17 ms (`auto_explain`). In order, the scan stops at the batch's last row and
+    /// marks what it passed.
     ///
     /// With ``bodies``, the claim leaves the bodies out and takes those this process has just stored
     /// from there; the others are read in a second statement (see `RecentBodies`).
     private func claim(in session: PGSession) throws -> [ClaimedEvent] {
-        try session.query("SET LOCAL enable_bitmapscan = off")
         defer { _ = try? session.query("SET LOCAL enable_bitmapscan = on") }
-        let columns = bodies == nil ? Self.claimedColumns : Self.claimedColumnsWithoutBody
-        let named = bodies == nil ? "" : "_without_bodies"
+        let share = partition.flatMap { $0.count > 1 ? $0 : nil }
+        let partitionFilter = share.map {
+            "AND abs(hashtext(coalesce(stripe_customer_id, '')) % \($0.count)) = \($0.index)"
+        } ?? ""
+        // The share is in the statement's text, so in its name too: a connection keeps the statements
+        // it prepared, and the pool lends it to every loop.
+        let named = share.map { "_partition_\($0.index)_of_\($0.count)" } ?? ""
         let rows: PGRows
-        if let partition, partition.count > 1 {
-            rows = try session.prepared("claim_events_partition\(named)", """
+        if bodies == nil {
+            rows = try session.prepared("claim_events\(named)", """
                 WITH claimed AS (
                   SELECT id FROM billing_events
-                  WHERE status IN ('received', 'retry') AND next_attempt_at <= now()
-                    AND abs(hashtext(coalesce(stripe_customer_id, '')) % \(partition.count)) = \(partition.index)
+                  WHERE status IN ('received', 'retry') AND next_attempt_at <= now() \(unsafeSQL: partitionFilter)
                   ORDER BY stripe_created_at, id
                   LIMIT \(batchSize)
                   FOR UPDATE SKIP LOCKED)
-                SELECT \(unsafeSQL: columns)
+                SELECT \(unsafeSQL: Self.claimedColumns)
                 FROM billing_events JOIN claimed USING (id)
                 ORDER BY stripe_created_at, id
                 """)
         } else {
-            rows = try session.prepared("claim_events\(named)", """
-                WITH claimed AS (
-                  SELECT id FROM billing_events
-                  WHERE status IN ('received', 'retry') AND next_attempt_at <= now()
-                  ORDER BY stripe_created_at, id
-                  LIMIT \(batchSize)
-                  FOR UPDATE SKIP LOCKED)
-                SELECT \(unsafeSQL: columns)
-                FROM billing_events JOIN claimed USING (id)
+            rows = try session.prepared("claim_events_without_bodies\(named)", """
+                SELECT \(unsafeSQL: Self.claimedColumnsWithoutBody)
+                FROM billing_events
+                WHERE status IN ('received', 'retry') AND next_attempt_at <= now() \(unsafeSQL: partitionFilter)
                 ORDER BY stripe_created_at, id
+                LIMIT \(batchSize)
+                FOR UPDATE SKIP LOCKED
                 """)
         }
         var events = rows.rows.map(Self.claimedEvent)
