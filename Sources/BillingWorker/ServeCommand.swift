@@ -25,6 +25,7 @@ struct Serve: AsyncParsableCommand {
         settings.webhookToleranceSeconds = Int64(try Settings.integer(nil, env: "STRIPE_WEBHOOK_TOLERANCE_SECONDS", default: 300, range: 0...86_400 * 30))
         settings.livemode = Settings.boolean(env: "STRIPE_LIVEMODE")
         settings.maxAttempts = try Settings.integer(nil, env: "BILLING_MAX_ATTEMPTS", default: 8, range: 1...1000)
+        settings.processorLoops = try Settings.integer(nil, env: "BILLING_PROCESSOR_LOOPS", default: 1, range: 1...16)
         settings.maxBodyBytes = try Settings.integer(nil, env: "BILLING_MAX_BODY_BYTES", default: 1 << 20, range: 1024...(64 << 20))
         settings.migrationsDirectory = Settings.optional(nil, env: "BILLING_MIGRATIONS_DIR") ?? "migrations"
         settings.host = Settings.optional(host, env: "HOST") ?? "127.0.0.1"

@@ -69,10 +69,12 @@ import Testing
         }
     }
 
-    /// With the processor service running, the basil story settles by itself (LISTEN/NOTIFY wake-up).
-    @Test func processorServiceSettlesTheStory() async throws {
+    /// With the processor service running, the basil story settles by itself (LISTEN/NOTIFY wake-up),
+    /// with one processor loop (the default) and with two (`BILLING_PROCESSOR_LOOPS`), each of which
+    /// claims its own share of the customers.
+    @Test(arguments: [1, 2]) func processorServiceSettlesTheStory(loops: Int) async throws {
         let files = try Self.fixtureFiles("2025-03-31.basil")
-        try await TestApp.withApp(processor: true) { client, pool in
+        try await TestApp.withApp(processor: true, configure: { $0.processorLoops = loops }) { client, pool in
             _ = try await TestApp.rows(pool, "INSERT INTO clients (id, business_name) VALUES ('clt_acme', 'Acme') RETURNING id")
             for file in files {
                 #expect(try await TestApp.deliver(client, Array(try Data(contentsOf: file))).0 == 200)

@@ -103,6 +103,19 @@ import Testing
         #expect(text.split(separator: "\n").count == 1)
     }
 
+    /// `BILLING_PROCESSOR_LOOPS` outside 1...16 is one line naming it and the value, and exit code 2.
+    @Test(arguments: ["0", "17", "two"]) func invalidProcessorLoopsIsOneLineAndExit2(value: String) throws {
+        let (process, err) = try Self.launch(["serve"], environment: [
+            "PATH": "/usr/bin:/bin", "DATABASE_URL": "postgresql://billing@127.0.0.1:1/none",
+            "STRIPE_WEBHOOK_SECRETS": "whsec_test", "BILLING_PROCESSOR_LOOPS": value,
+        ])
+        process.waitUntilExit()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 2)
+        #expect(text.contains("BILLING_PROCESSOR_LOOPS") && text.contains(value))
+        #expect(text.split(separator: "\n").count == 1)
+    }
+
     /// `serve` runs as many event loop threads as `BILLING_EVENT_LOOP_THREADS` says, and half the
     /// cores (at least one) without it.
     @Test func serveRunsTheConfiguredEventLoopThreads() async throws {
