@@ -3,17 +3,10 @@ import BillingCore
 /// Writes to the append-only `alert_logs` (the triggers refuse anything but appends and one
 /// acknowledgement per alert).
 public enum AlertLogStore {
-    /// Appends one alert; returns its id.
+    /// Appends one alert, open; returns its id.
     @discardableResult
     public static func append(_ alert: AlertToAppend, in session: PGSession) throws -> Int64 {
-        let metadata = JSONText.object(alert.metadata)
-        let rows = try session.prepared("append_alert", """
-            INSERT INTO alert_logs (alert_type, alert_key, severity, client_id, message, metadata)
-            VALUES (\(alert.type.rawValue), \(alert.key), \(alert.severity.rawValue), \(alert.clientId), \(alert.message),
-                    \(metadata)::jsonb)
-            RETURNING id
-            """)
-        return rows.first?.int64("id") ?? 0
+        try write([([alert], nil)], in: session).first ?? 0
     }
 
     /// Acknowledges every open `PAYMENT_GATE` alert of the client as `system` (the gate opened).
