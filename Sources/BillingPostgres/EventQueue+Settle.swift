@@ -103,16 +103,7 @@ extension EventQueue {
     static func requeue(_ requeues: [BatchRequeue], of events: [ClaimedEvent], in session: PGSession) throws {
         var lastPosition: [String: Int] = [:]
         for r in requeues where r.supersededEvents { lastPosition[r.clientId] = max(lastPosition[r.clientId] ?? 0, r.index) }
-        if !lastPosition.isEmpty {
-            let clients = lastPosition.keys.sorted()
-            // Arrays are 1-based: the rows left alone are `row_ids[position + 1:]`.
-            try session.prepared("requeue_superseded_batch", """
-                UPDATE billing_events AS e SET status = 'received', outcome = NULL, next_attempt_at = now()
-                FROM unnest(\(clients)::text[], \(clients.map { String(lastPosition[$0]! + 1) })::int[]) AS v(client_id, first_left)
-                WHERE e.client_id = v.client_id AND e.status = 'processed' AND e.outcome = 'superseded'
-                  AND e.id <> ALL((\(events.map { String($0.rowId) })::bigint[])[v.first_left:])
-                """)
-        }
+        try requeueSuperseded(leavingAlone: lastPosition, of: events.map(\.rowId), in: session)
         for r in requeues where r.linkedCustomerId != nil {
             try requeueUnmatched(of: r, except: events[r.index...].map(\.rowId), in: session)
         }
@@ -121,15 +112,24 @@ extension EventQueue {
     /// Re-queues what one decision unblocked, leaving the rows of `rowIds` alone. Public for the
     /// other writers of decisions (`reconcile --apply`, with no row to leave alone).
     public static func requeue(_ requeue: BatchRequeue, except rowIds: [Int64], in session: PGSession) throws {
-        let excluded = rowIds.map { String($0) }
         if requeue.supersededEvents {
-            try session.prepared("requeue_superseded", """
-                UPDATE billing_events SET status = 'received', outcome = NULL, next_attempt_at = now()
-                WHERE client_id = \(requeue.clientId) AND status = 'processed' AND outcome = 'superseded'
-                  AND id <> ALL(\(excluded)::bigint[])
-                """)
+            try requeueSuperseded(leavingAlone: [requeue.clientId: 0], of: rowIds, in: session)
         }
         try requeueUnmatched(of: requeue, except: rowIds, in: session)
+    }
+
+    /// Re-queues the `processed`/`superseded` events of each client of `positions`, in one statement,
+    /// leaving alone the rows of `rowIds` from the client's position on.
+    private static func requeueSuperseded(leavingAlone positions: [String: Int], of rowIds: [Int64], in session: PGSession) throws {
+        guard !positions.isEmpty else { return }
+        let clients = positions.keys.sorted()
+        // Arrays are 1-based: the rows left alone are `row_ids[position + 1:]`.
+        try session.prepared("requeue_superseded", """
+            UPDATE billing_events AS e SET status = 'received', outcome = NULL, next_attempt_at = now()
+            FROM unnest(\(clients)::text[], \(clients.map { String(positions[$0]! + 1) })::int[]) AS v(client_id, first_left)
+            WHERE e.client_id = v.client_id AND e.status = 'processed' AND e.outcome = 'superseded'
+              AND e.id <> ALL((\(rowIds.map { String($0) })::bigint[])[v.first_left:])
+            """)
     }
 
     /// Re-queues the `unmatched` events of the customer `requeue` links, leaving the rows of `rowIds` alone.
