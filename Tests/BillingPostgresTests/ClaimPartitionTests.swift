@@ -1,24 +1,17 @@
 import BillingCore
 @testable import BillingPostgres
 import BillingTestSupport
-import StripeJSON
 import Testing
 
 /// Processor loops of one process share its pool, and each claims only its share of the customers,
 /// whichever connection the pool lends it: a connection keeps the statements it prepared, so two
 /// loops' claims must not share a statement name.
 @Suite struct ClaimPartitionTests {
-    static func row(_ id: String, customer: String) throws -> NewEventRow {
-        let body = #"{"id":"\#(id)","object":"event","type":"invoice.created","created":1750000000,"api_version":"2025-03-31.basil","livemode":false,"data":{"object":{"id":"in_\#(id)","object":"invoice","customer":"\#(customer)"}}}"#
-        let event = IncomingEvent(envelope: try EventEnvelope(decoding: Array(body.utf8)), payload: body, source: .webhook)
-        return NewEventRow(event: event, deliveries: 1)
-    }
-
     @Test(arguments: [false, true])
     func loopsSharingAConnectionEachClaimTheirOwnShare(keptBodies: Bool) async throws {
         try await TestDatabase.withFresh { url in
             let pool = PGPool(url: url, size: 1)
-            let rows = try (0..<40).map { try Self.row("evt_\($0)", customer: "cus_\($0 % 8)") }
+            let rows = try (0..<40).map { try EventInsertTests.row("evt_\($0)", deliveries: 1, customer: "cus_\($0 % 8)") }
             _ = try await pool.withConnection { s in try EventLogStore.insert(rows, in: s) }
             // The share each event belongs to, as PostgreSQL computes it.
             let shares = try await pool.withConnection { s in

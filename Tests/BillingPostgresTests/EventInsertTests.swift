@@ -8,8 +8,8 @@ import Testing
 /// an id stored before is left as it is (the insert never waits for a processor's lock on it), and its
 /// webhook deliveries are counted apart.
 @Suite struct EventInsertTests {
-    static func row(_ id: String, deliveries: Int) throws -> NewEventRow {
-        let body = #"{"id":"\#(id)","object":"event","type":"invoice.created","created":1750000000,"api_version":"2025-03-31.basil","livemode":false,"data":{"object":{"id":"in_1","object":"invoice","customer":"cus_1"}}}"#
+    static func row(_ id: String, deliveries: Int, customer: String = "cus_1") throws -> NewEventRow {
+        let body = #"{"id":"\#(id)","object":"event","type":"invoice.created","created":1750000000,"api_version":"2025-03-31.basil","livemode":false,"data":{"object":{"id":"in_1","object":"invoice","customer":"\#(customer)"}}}"#
         let event = IncomingEvent(envelope: try EventEnvelope(decoding: Array(body.utf8)), payload: body, source: .webhook)
         return NewEventRow(event: event, deliveries: deliveries)
     }
