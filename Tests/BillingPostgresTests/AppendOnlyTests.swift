@@ -54,6 +54,22 @@ import Testing
         }
     }
 
+    /// An acknowledgement that also changes any other column is refused, whatever the column, and
+    /// leaves the alert as it was.
+    @Test(arguments: [
+        "id = DEFAULT", "alert_type = 'DIGEST'", "alert_key = 'other'", "severity = 'INFO'", "client_id = 'c2'",
+        "client_id = NULL", "message = 'edited'", "metadata = '{\"a\": 1}'", "created_at = created_at - interval '1 second'",
+    ])
+    func anAcknowledgementChangingAnotherColumnIsRefused(change: String) async throws {
+        try await TestDatabase.withFresh { url in
+            try await Self.seed(url)
+            let ack = "UPDATE alert_logs SET acknowledged_at = now(), acknowledged_by = 'ops', resolution = 'paid', \(change)"
+            #expect(try await MigrationTestDB.refusal(url, ack)?.isRaisedException == true)
+            let open = try await MigrationTestDB.query(url, "SELECT id FROM alert_logs WHERE acknowledged_at IS NULL AND message = 'client c1 is past due'")
+            #expect(open.count == 1)
+        }
+    }
+
     /// Inserting stays allowed, and alerts have no unique key on (alert_type, alert_key).
     @Test func insertsAreAllowed() async throws {
         try await TestDatabase.withFresh { url in
