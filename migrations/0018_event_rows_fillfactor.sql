@@ -6,7 +6,7 @@
 -- event, and new rows and new versions competing for the table's last pages. With half-full pages
 -- the settled version stays beside the received one, and a redelivery's `delivery_count` update
 -- finds room for a HOT update. In alternating 20 s end-to-end benchmark rounds (pg_stat_statements)
--- the processor's claim took 5–8 against 12–13 µs per event and its settle 26 against 29–31, with
+-- the processor's claim took 5–8 against 12–13 µs per event and its settle 26–29 against 29–31, with
 -- 3 % less WAL; the heap grows by about a quarter per event (the body stays in TOAST).
 -- Applies to pages written from now on. SET (fillfactor) takes a SHARE UPDATE EXCLUSIVE lock:
 -- inserts and updates of running replicas go on while it runs.
