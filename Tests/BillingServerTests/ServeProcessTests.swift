@@ -93,26 +93,22 @@ import Testing
         #expect(text.split(separator: "\n").count == 1)
     }
 
-    /// `BILLING_EVENT_LOOP_THREADS` outside 1...256 is one line naming it and exit code 2.
-    @Test(arguments: ["0", "257", "two"]) func invalidEventLoopThreadsIsOneLineAndExit2(value: String) throws {
-        let (process, err) = try Self.launch(["serve"], environment: ["PATH": "/usr/bin:/bin", "BILLING_EVENT_LOOP_THREADS": value])
-        process.waitUntilExit()
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 2)
-        #expect(text.contains("BILLING_EVENT_LOOP_THREADS") && text.contains(value))
-        #expect(text.split(separator: "\n").count == 1)
-    }
-
-    /// `BILLING_PROCESSOR_LOOPS` outside 1...16 is one line naming it and the value, and exit code 2.
-    @Test(arguments: ["0", "17", "two"]) func invalidProcessorLoopsIsOneLineAndExit2(value: String) throws {
+    /// A numeric setting out of its range, or not a number, is one line naming the variable and the
+    /// value, and exit code 2: `BILLING_EVENT_LOOP_THREADS` (1...256, read before anything else) and
+    /// `BILLING_PROCESSOR_LOOPS` (1...16).
+    @Test(arguments: [
+        ("BILLING_EVENT_LOOP_THREADS", "0"), ("BILLING_EVENT_LOOP_THREADS", "257"), ("BILLING_EVENT_LOOP_THREADS", "two"),
+        ("BILLING_PROCESSOR_LOOPS", "0"), ("BILLING_PROCESSOR_LOOPS", "17"), ("BILLING_PROCESSOR_LOOPS", "two"),
+    ])
+    func invalidNumericSettingIsOneLineAndExit2(variable: String, value: String) throws {
         let (process, err) = try Self.launch(["serve"], environment: [
             "PATH": "/usr/bin:/bin", "DATABASE_URL": "postgresql://billing@127.0.0.1:1/none",
-            "STRIPE_WEBHOOK_SECRETS": "whsec_test", "BILLING_PROCESSOR_LOOPS": value,
+            "STRIPE_WEBHOOK_SECRETS": "whsec_test", variable: value,
         ])
         process.waitUntilExit()
         let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(process.terminationStatus == 2)
-        #expect(text.contains("BILLING_PROCESSOR_LOOPS") && text.contains(value))
+        #expect(text.contains(variable) && text.contains(value))
         #expect(text.split(separator: "\n").count == 1)
     }
 
